@@ -1,0 +1,236 @@
+"""The ``sqlshell`` command: options → Settings, a Database, a source of
+statements (``-c``/``-f``, piped stdin, or the REPL), and the single error
+boundary that turns anything unexpected into one line and an exit code.
+
+click parses the options and generates the shell-completion scripts in
+``completions/``; prompt_toolkit is imported only for the REPL, so scripted
+runs start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from typing import TYPE_CHECKING, BinaryIO
+
+import click
+
+from sqlshell import __version__
+from sqlshell.exitstatus import ExitStatus
+
+if TYPE_CHECKING:
+    from sqlshell.settings import Settings
+    from sqlshell.split import Statement
+    from sqlshell.state import Shell
+
+FORMAT_HELP = "table (default), csv, tsv, json, or a tabulate format (grid, github, …)"
+
+
+def _check_format(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from sqlshell.render import known_formats
+
+    value = value.lower()
+    if value not in known_formats():
+        raise click.BadParameter(f"{value!r} is not a format; one of: {', '.join(known_formats())}")
+    return value
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("url", required=False)
+@click.option(
+    "-c",
+    "--command",
+    "commands",
+    multiple=True,
+    metavar="SQL",
+    help="Run SQL (or a meta-command) and exit; repeatable.",
+)
+@click.option(
+    "-f", "--file", "files", multiple=True, metavar="FILE", help="Run the statements in FILE and exit; repeatable."
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["engine", "connection", "session"]),
+    default="engine",
+    show_default=True,
+    help="How statements run: pooled one-shot calls, a held connection, or an ORM session.",
+)
+@click.option("--format", "fmt", default="table", callback=_check_format, metavar="FORMAT", help=FORMAT_HELP)
+@click.option("-q", "--quiet", is_flag=True, help="No command tags, row-count footers or notes.")
+@click.option(
+    "--on-error",
+    type=click.Choice(["stop", "continue"]),
+    default="stop",
+    show_default=True,
+    help="After a failing statement in a script: stop, or run the rest.",
+)
+@click.option(
+    "-1",
+    "--single-transaction",
+    is_flag=True,
+    help="Run the whole script in one transaction; roll it all back if a statement fails.",
+)
+@click.option(
+    "--on-error-rollback",
+    is_flag=True,
+    help="Inside a transaction, a failing statement only rolls back itself (implicit savepoints).",
+)
+@click.option("--echo", is_flag=True, help="Show the SQL SQLAlchemy sends.")
+@click.option(
+    "--null", "null", default="<null>", show_default=True, metavar="TEXT", help="How NULL is shown in tables."
+)
+@click.option("-W", "--password", "ask_password", is_flag=True, help="Ask for the password (not echoed).")
+@click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
+@click.version_option(__version__, prog_name="sqlshell")
+def cli(
+    url: str | None,
+    commands: tuple[str, ...],
+    files: tuple[str, ...],
+    mode: str,
+    fmt: str,
+    quiet: bool,
+    on_error: str,
+    single_transaction: bool,
+    on_error_rollback: bool,
+    echo: bool,
+    null: str,
+    ask_password: bool,
+    debug: bool,
+) -> None:
+    """An SQL shell that shows SQLAlchemy's three levels: engine, connection, session.
+
+    URL is any SQLAlchemy URL (postgresql://user@host/db uses psycopg 3), or
+    the path of an SQLite file. Without one: $SQLSHELL_URL, else an embedded
+    SQLite database.
+    """
+    from sqlshell.settings import Settings
+
+    settings = Settings(
+        format=fmt,
+        null=null,
+        quiet=quiet,
+        on_error_stop=on_error == "stop",
+        on_error_rollback=on_error_rollback,
+        echo=echo,
+        single_transaction=single_transaction,
+    )
+    try:
+        code = _run(url, commands, files, mode, settings, ask_password)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        code = ExitStatus.STATEMENT_FAILED
+    except Exception as exc:  # the process-wide error boundary: one line, never a traceback
+        if debug:
+            raise
+        from sqlshell.errors import one_line
+        from sqlshell.urls import scrub_secrets
+
+        what = scrub_secrets(one_line(str(exc)) or type(exc).__name__)
+        click.echo(f"sqlshell: internal error: {what} (--debug shows details)", err=True)
+        code = ExitStatus.BAD_USAGE
+    sys.exit(int(code))
+
+
+def _run(
+    url_text: str | None,
+    commands: tuple[str, ...],
+    files: tuple[str, ...],
+    mode: str,
+    settings: Settings,
+    ask_password: bool,
+) -> ExitStatus:
+    from sqlshell.database import Database
+    from sqlshell.errors import UserError
+    from sqlshell.output import Output
+    from sqlshell.source import InputError
+    from sqlshell.state import Mode, Shell
+    from sqlshell.urls import BadURL, resolve, with_password
+
+    interactive = not commands and not files and sys.stdin.isatty()
+    settings.interactive = interactive
+    out = Output(quiet=settings.quiet)
+    try:
+        url = resolve(url_text)
+        if ask_password:
+            url = with_password(url, click.prompt("Password", hide_input=True, err=True))
+        db = Database(url, echo=settings.echo)
+        db.check()
+    except (BadURL, UserError) as exc:
+        out.error(f"sqlshell: {exc}")
+        return ExitStatus.BAD_USAGE
+    shell = Shell(db, settings, out)
+    try:
+        if mode != "engine":
+            shell.set_mode(Mode(mode))
+        if interactive:
+            from sqlshell.repl import run_repl
+
+            return run_repl(shell)
+        return _run_script(shell, commands, files)
+    except InputError as exc:
+        shell.discard_open_work()
+        out.error(f"sqlshell: {exc}")
+        return ExitStatus.BAD_USAGE
+    except UserError as exc:
+        out.error(f"sqlshell: {exc}")
+        return ExitStatus.BAD_USAGE
+    finally:
+        shell.close()
+
+
+def _run_script(shell: Shell, commands: tuple[str, ...], files: tuple[str, ...]) -> ExitStatus:
+    from sqlshell.commands import transaction
+    from sqlshell.pipeline import Pipeline
+
+    pipeline = Pipeline(shell)
+    settings, out = shell.settings, shell.output
+    if settings.single_transaction:
+        settings.on_error_stop = True
+        transaction.begin(shell)
+    with ExitStack() as stack:
+        for statements in _sources(shell, commands, files, stack):
+            pipeline.run(statements)
+            if pipeline.failures and settings.on_error_stop:
+                break
+    if settings.single_transaction and shell.held is not None and shell.held.in_transaction:
+        if pipeline.failures:
+            shell.held.rollback()
+            out.error(
+                "--single-transaction: a statement failed, so the whole script was rolled back; nothing was changed"
+            )
+        else:
+            outcome = shell.held.commit()
+            for line in outcome.warnings:
+                out.error(line)
+    return pipeline.finish_script()
+
+
+def _sources(
+    shell: Shell, commands: tuple[str, ...], files: tuple[str, ...], stack: ExitStack
+) -> Iterator[Iterable[Statement]]:
+    """The statement streams in command-line order: -c strings, then -f files,
+    else standard input. Every file is opened before anything runs, so an
+    unreadable file has no partial effect."""
+    from sqlshell.source import InputError, stream_statements, text_statements
+
+    nested = shell.db.nested_comments
+    opened: list[tuple[BinaryIO, str]] = []
+    for path in files:
+        if path == "-":
+            opened.append((sys.stdin.buffer, "standard input"))
+            continue
+        try:
+            opened.append((stack.enter_context(open(path, "rb")), path))  # noqa: SIM115 - closed by the stack
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    for text in commands:
+        yield text_statements(text, nested)
+    for stream, name in opened:
+        yield stream_statements(stream, nested, name)
+    if not commands and not files:
+        yield stream_statements(sys.stdin.buffer, nested, "standard input")
+
+
+def main() -> None:
+    cli(prog_name="sqlshell")

@@ -1,0 +1,102 @@
+"""General meta-commands: quit, help, mode, status and output settings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlshell.commands.registry import Args, CommandSet
+from sqlshell.errors import UserError
+from sqlshell.render import known_formats
+from sqlshell.results import Outcome
+
+if TYPE_CHECKING:
+    from sqlshell.state import Shell
+
+commands = CommandSet("General")
+
+
+class QuitRequested(Exception):
+    """``\\q``: the REPL or script loop ends (after the open-work check)."""
+
+
+@commands.add("\\q", "", "quit sqlshell", aliases=("\\quit",))
+def quit_(shell: Shell, args: Args) -> Outcome:
+    args.at_most(0, "\\q")
+    raise QuitRequested
+
+
+@commands.add("\\?", "", "list the meta-commands", aliases=("\\help",))
+def help_(shell: Shell, args: Args) -> Outcome:
+    return Outcome.table(["group", "command", "what it does"], list(shell.registry.help_rows()))
+
+
+@commands.add(
+    "\\mode",
+    "[engine|connection|session]",
+    "show or switch how statements run: pooled one-shot, held connection, ORM session",
+    choices=("engine", "connection", "session"),
+)
+def mode(shell: Shell, args: Args) -> Outcome:
+    from sqlshell.state import Mode
+
+    args.at_most(1, "\\mode [engine|connection|session]")
+    if not args.words:
+        return Outcome.message(f"{shell.mode.value} mode")
+    return Outcome.message(*shell.set_mode(Mode.parse(args.words[0])))
+
+
+@commands.add("\\status", "", "mode, database, driver, transaction and pool")
+def status(shell: Shell, args: Args) -> Outcome:
+    args.at_most(0, "\\status")
+    db = shell.db
+    txn = shell.txn()
+    rows = [
+        ("mode", shell.mode.value),
+        ("database", db.display_url),
+        ("dialect", f"{db.dialect} (driver {db.driver})"),
+        ("transaction", txn.state + (" (connection lost)" if txn.lost else "")),
+    ]
+    if txn.state != "idle":
+        rows += [
+            ("isolation", txn.isolation or "-"),
+            ("savepoints", " > ".join(txn.savepoints) or "none"),
+            ("statements", str(txn.statements)),
+            ("open for", f"{txn.age or 0:.1f}s"),
+        ]
+    elif shell.held is not None and shell.held.next_isolation:
+        rows.append(("next isolation", shell.held.next_isolation))
+    if shell.held is not None:
+        rows.append(("on-error-rollback", "on" if shell.held.on_error_rollback else "off"))
+    rows += [("pool", str(db.pool_status())), ("format", shell.settings.format)]
+    return Outcome.table(["setting", "value"], rows)
+
+
+@commands.add("\\format", "[FORMAT]", "show or set the output format (table, csv, tsv, json, tabulate names)")
+def format_(shell: Shell, args: Args) -> Outcome:
+    args.at_most(1, "\\format [FORMAT]")
+    if not args.words:
+        return Outcome.message(f"output format is {shell.settings.format}")
+    fmt = args.words[0].lower()
+    if fmt not in known_formats():
+        raise UserError(f"unknown output format {fmt!r}", "one of: " + ", ".join(known_formats()))
+    shell.settings.format = fmt
+    return Outcome.message(f"output format is {fmt}")
+
+
+@commands.add("\\x", "[on|off]", "expanded display: one line per column")
+def expanded(shell: Shell, args: Args) -> Outcome:
+    shell.settings.expanded = args.switch(shell.settings.expanded, "\\x [on|off]")
+    return Outcome.message(f"expanded display is {'on' if shell.settings.expanded else 'off'}")
+
+
+@commands.add("\\timing", "[on|off]", "show how long each statement took")
+def timing(shell: Shell, args: Args) -> Outcome:
+    shell.settings.timing = args.switch(shell.settings.timing, "\\timing [on|off]")
+    return Outcome.message(f"timing is {'on' if shell.settings.timing else 'off'}")
+
+
+@commands.add("\\echo-sql", "[on|off]", "show the SQL SQLAlchemy sends, in every mode")
+def echo_sql(shell: Shell, args: Args) -> Outcome:
+    shell.settings.echo = args.switch(shell.settings.echo, "\\echo-sql [on|off]")
+    shell.db.set_echo(shell.settings.echo)
+    return Outcome.message(f"SQL echo is {'on' if shell.settings.echo else 'off'}")

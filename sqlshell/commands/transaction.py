@@ -1,0 +1,142 @@
+"""Transaction meta-commands: they map one to one onto SQLAlchemy's
+Connection.begin / commit / rollback / begin_nested, through the held
+connection (``executors/connection.py``). Typed SQL (``BEGIN``, ``SAVEPOINT x``)
+reaches the same functions through the dispatcher."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlshell.commands.registry import Args, CommandSet
+from sqlshell.errors import UserError
+from sqlshell.results import Outcome
+from sqlshell.state import Mode
+
+if TYPE_CHECKING:
+    from sqlshell.state import Shell
+
+commands = CommandSet("Transactions")
+
+ISOLATION_LEVELS = ("READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE")
+
+
+def parse_isolation(words: list[str]) -> str:
+    level = " ".join(words).upper().replace("_", " ")
+    if level not in ISOLATION_LEVELS:
+        raise UserError(f"unknown isolation level {' '.join(words)!r}", "one of: " + ", ".join(ISOLATION_LEVELS))
+    return level
+
+
+def begin(
+    shell: Shell, isolation: str | None = None, read_only: bool = False, sqlite_mode: str | None = None
+) -> Outcome:
+    held, notes = shell.connection_for_transaction()
+    outcome = held.begin(isolation, read_only, sqlite_mode)
+    outcome.notes[:0] = notes
+    return outcome
+
+
+def _held(shell: Shell):
+    if shell.mode is Mode.CONNECTION and shell.held is not None:
+        return shell.held
+    return None
+
+
+def commit(shell: Shell) -> Outcome:
+    held = _held(shell)
+    if held is None:
+        return Outcome(
+            tag="COMMIT", warnings=[f"WARNING: there is no transaction in progress ({shell.mode.value} mode)"]
+        )
+    return held.commit()
+
+
+def rollback(shell: Shell) -> Outcome:
+    held = _held(shell)
+    if held is None:
+        return Outcome(
+            tag="ROLLBACK", warnings=[f"WARNING: there is no transaction in progress ({shell.mode.value} mode)"]
+        )
+    return held.rollback()
+
+
+def _require_held(shell: Shell, what: str):
+    held = _held(shell)
+    if held is None:
+        raise UserError(f"{what} can only be used in a transaction", "\\begin first")
+    return held
+
+
+def savepoint(shell: Shell, name: str | None) -> Outcome:
+    return _require_held(shell, "SAVEPOINT").savepoint(name)
+
+
+def release(shell: Shell, name: str | None) -> Outcome:
+    return _require_held(shell, "RELEASE SAVEPOINT").release(name)
+
+
+def rollback_to(shell: Shell, name: str | None) -> Outcome:
+    return _require_held(shell, "ROLLBACK TO SAVEPOINT").rollback_to(name)
+
+
+@commands.add("\\begin", "[ISOLATION LEVEL]", "start a transaction (switches engine mode to connection mode)")
+def begin_cmd(shell: Shell, args: Args) -> Outcome:
+    return begin(shell, parse_isolation(args.words) if args.words else None)
+
+
+@commands.add("\\commit", "", "commit the open transaction")
+def commit_cmd(shell: Shell, args: Args) -> Outcome:
+    args.at_most(0, "\\commit")
+    return commit(shell)
+
+
+@commands.add("\\rollback", "[SAVEPOINT]", "roll back the transaction, or only back to SAVEPOINT (which stays)")
+def rollback_cmd(shell: Shell, args: Args) -> Outcome:
+    args.at_most(1, "\\rollback [SAVEPOINT]")
+    return rollback_to(shell, args.words[0]) if args.words else rollback(shell)
+
+
+@commands.add("\\savepoint", "[NAME]", "set a savepoint inside the transaction")
+def savepoint_cmd(shell: Shell, args: Args) -> Outcome:
+    args.at_most(1, "\\savepoint [NAME]")
+    return savepoint(shell, args.words[0] if args.words else None)
+
+
+@commands.add("\\release", "[NAME]", "release a savepoint (default: the innermost) and those inside it")
+def release_cmd(shell: Shell, args: Args) -> Outcome:
+    args.at_most(1, "\\release [NAME]")
+    return release(shell, args.words[0] if args.words else None)
+
+
+@commands.add(
+    "\\isolation",
+    "[LEVEL]",
+    "show or set the isolation level of the next transaction",
+    choices=tuple(level.lower().replace(" ", "_") for level in ISOLATION_LEVELS),
+)
+def isolation_cmd(shell: Shell, args: Args) -> Outcome:
+    held, notes = (_held(shell), [])
+    if not args.words:
+        txn = shell.txn()
+        if txn.state != "idle":
+            return Outcome.message(f"this transaction: {txn.isolation}")
+        nxt = held.next_isolation if held else None
+        default = held.default_isolation if held else "the database default"
+        return Outcome.message(f"next transaction: {nxt or default}")
+    level = parse_isolation(args.words)
+    if held is None:
+        held, notes = shell.connection_for_transaction()
+    held.next_isolation = level
+    return Outcome.message(*notes, f"the next transaction will be {level}")
+
+
+@commands.add(
+    "\\on-error-rollback",
+    "[on|off]",
+    "a savepoint before each statement in a transaction, so an error does not lose it",
+)
+def on_error_rollback_cmd(shell: Shell, args: Args) -> Outcome:
+    shell.settings.on_error_rollback = args.switch(shell.settings.on_error_rollback, "\\on-error-rollback [on|off]")
+    if shell.held is not None:
+        shell.held.on_error_rollback = shell.settings.on_error_rollback
+    return Outcome.message(f"on-error-rollback is {'on' if shell.settings.on_error_rollback else 'off'}")

@@ -1,0 +1,59 @@
+"""Run one user statement on a SQLAlchemy Connection and wrap its result.
+
+``exec_driver_sql`` hands the text to the driver as it is: no compilation,
+no ``:name`` bind parameters (``no_parameters`` keeps ``%`` literal for
+psycopg). SQLAlchemy still does its part: exception wrapping, disconnect
+detection (which invalidates the pool), echo logging and events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy.engine import Connection, CursorResult
+
+from sqlshell.database import STATUS_KEY
+from sqlshell.results import Column, Outcome
+from sqlshell.tags import derive_tag
+from sqlshell.values import PG_JSON_OIDS, PG_NUMERIC_OIDS
+
+BATCH_SIZE = 1000
+_RAW = {"no_parameters": True}
+
+
+def run_statement(conn: Connection, sql: str, batch_size: int = BATCH_SIZE) -> Outcome:
+    """Execute ``sql``; rows (if any) are fetched lazily in batches by the renderer."""
+    conn.info.pop(STATUS_KEY, None)
+    result: CursorResult[Any] = conn.exec_driver_sql(sql, execution_options=_RAW)
+    status: str | None = conn.info.get(STATUS_KEY)
+    if not result.returns_rows:
+        return Outcome(tag=status or derive_tag(sql, result.rowcount, None))
+    columns = _columns(result)
+    counter = _Counter()
+    batches = counter.count(result.partitions(batch_size))
+    if status:
+        return Outcome(columns=columns, batches=batches, tag=status)
+    # SQLite's INSERT … RETURNING: the tag needs the row count, known after rendering.
+    return Outcome(columns=columns, batches=batches, tag=lambda: derive_tag(sql, counter.rows, counter.rows))
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.rows = 0
+
+    def count(self, batches: Iterator[Any]) -> Iterator[list[tuple[Any, ...]]]:
+        for batch in batches:
+            self.rows += len(batch)
+            yield batch
+
+
+def _columns(result: CursorResult[Any]) -> list[Column]:
+    description = result.cursor.description if result.cursor is not None else None
+    names = list(result.keys())
+    if not description or not isinstance(description[0][1], int) or result.dialect.name != "postgresql":
+        return [Column(n) for n in names]
+    return [
+        Column(n, numeric=d[1] in PG_NUMERIC_OIDS, json=d[1] in PG_JSON_OIDS)
+        for n, d in zip(names, description, strict=True)
+    ]

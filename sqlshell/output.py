@@ -1,0 +1,53 @@
+"""Where text goes. Results (rows, tags, footers) go to stdout; the shell's
+own notes, warnings and errors go to stderr, so a script's stdout stays clean
+data. Like httpie's Environment, the streams are injected: tests and the
+REPL hand in their own."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from sqlshell.urls import scrub_secrets
+
+
+class Output:
+    def __init__(self, stdout: TextIO | None = None, stderr: TextIO | None = None, quiet: bool = False) -> None:
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self.quiet = quiet
+        self._file: TextIO | None = None  # \o FILE
+
+    @property
+    def results(self) -> TextIO:
+        return self._file or self.stdout
+
+    def write(self, text: str) -> None:
+        """Result text: rows, tags, footers, listings."""
+        self.results.write(text)
+
+    def _err(self, line: str) -> None:
+        self.stdout.flush()
+        if self._file:
+            self._file.flush()
+        self.stderr.write(scrub_secrets(line) + "\n")
+        self.stderr.flush()
+
+    def error(self, line: str) -> None:
+        self._err(line)
+
+    def warn(self, line: str) -> None:
+        self._err(line)
+
+    def note(self, line: str) -> None:
+        """Informational: transaction state lines, mode switches. ``-q`` drops them."""
+        if not self.quiet:
+            self._err(line)
+
+    def flush(self) -> None:
+        self.results.flush()
+
+    def redirect(self, file: TextIO | None) -> None:
+        if self._file is not None:
+            self._file.close()
+        self._file = file

@@ -1,0 +1,94 @@
+"""Run statements one after another: dispatch, render, report. The REPL and
+scripts (stdin, ``-f``, ``-c``) share this; only the source of statements and
+the end-of-input policy differ. The on-error policy lives here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from sqlshell.commands.core import QuitRequested
+from sqlshell.dispatch import dispatch
+from sqlshell.errors import UserError, describe_db_error, one_line
+from sqlshell.exitstatus import ExitStatus
+from sqlshell.render import render
+from sqlshell.split import Kind, Statement
+from sqlshell.state import Shell
+
+
+class Pipeline:
+    def __init__(self, shell: Shell) -> None:
+        self.shell = shell
+        self.failures = 0
+
+    def execute(self, stmt: Statement) -> bool:
+        """Run one statement and show its outcome; False if it failed."""
+        shell, out = self.shell, self.shell.output
+        started = time.perf_counter()
+        opts = shell.settings.render_options()
+        if stmt.terminator.startswith("\\gx"):
+            opts = type(opts)(**{**opts.__dict__, "expanded": True})
+        ok = True
+        try:
+            with dispatch(stmt, shell) as outcome:
+                render(outcome, opts, out.write)
+            for line in outcome.warnings:
+                out.warn(line)
+            for line in outcome.notes:
+                out.note(line)
+        except QuitRequested:
+            raise
+        except UserError as exc:
+            ok = False
+            out.error(f"{_where(stmt)}{exc}")
+        except DBAPIError as exc:
+            ok = False
+            out.error(describe_db_error(exc, stmt.text, stmt.line))
+        except SQLAlchemyError as exc:
+            ok = False
+            out.error(f"{_where(stmt)}{one_line(str(exc))}")
+        if not ok:
+            self.failures += 1
+        out.flush()
+        if shell.settings.timing:
+            out.note(f"Time: {(time.perf_counter() - started) * 1000:.3f} ms")
+        self._report_state(stmt, ok)
+        return ok
+
+    def _report_state(self, stmt: Statement, ok: bool) -> None:
+        txn = self.shell.txn()
+        out = self.shell.output
+        if txn.state == "failed":
+            if txn.lost:
+                out.warn("the connection was lost: its transaction is gone; \\rollback to acknowledge")
+            elif not ok:
+                out.warn("the transaction has failed: statements are refused until \\rollback (or ROLLBACK)")
+        elif txn.state == "open" and stmt.kind is Kind.SQL:
+            out.note(f"[{txn.summary()}]")
+
+    def run(self, statements: Iterable[Statement]) -> ExitStatus:
+        """Run a script's statements; stops at the first failure when on-error is stop."""
+        try:
+            for stmt in statements:
+                if not self.execute(stmt) and self.shell.settings.on_error_stop:
+                    break
+        except QuitRequested:
+            pass
+        return ExitStatus.STATEMENT_FAILED if self.failures else ExitStatus.OK
+
+    def finish_script(self) -> ExitStatus:
+        """End of non-interactive input: nothing may stay open, and nothing is
+        dropped without saying so."""
+        told = self.shell.discard_open_work()
+        for line in told:
+            self.shell.output.error(f"end of input: {line}")
+        if told:
+            return ExitStatus.STATEMENT_FAILED
+        return ExitStatus.STATEMENT_FAILED if self.failures else ExitStatus.OK
+
+
+def _where(stmt: Statement) -> str:
+    return f"line {stmt.line}: " if stmt.line else ""

@@ -1,0 +1,273 @@
+"""Outcome → text. No database and no I/O here: renderers write strings to a
+``write`` callable, one batch of rows at a time, so memory does not grow
+with the size of a result.
+
+Formats: ``table`` (psql's aligned format, the default), ``csv`` (RFC 4180),
+``tsv``, ``json``, and any other tabulate format name (tabulate needs every
+row to size its columns, so those collect the whole result first).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlshell.results import Column, Outcome
+from sqlshell.values import is_numeric, to_json, to_text
+
+Write = Callable[[str], None]
+
+NATIVE_FORMATS = ("table", "csv", "tsv", "json")
+
+
+def known_formats() -> list[str]:
+    """Every name ``--format`` and ``\\format`` accept."""
+    from tabulate import tabulate_formats
+
+    return list(NATIVE_FORMATS) + [f for f in tabulate_formats if f not in NATIVE_FORMATS]
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    format: str = "table"
+    null: str = "<null>"  # how NULL is shown in table formats (psql shows nothing)
+    quiet: bool = False  # no tags, no "(N rows)" footers
+    expanded: bool = False
+
+
+def render(outcome: Outcome, opts: RenderOptions, write: Write) -> int:
+    """Write one outcome; returns how many rows were written."""
+    count = 0
+    tag = outcome.tag
+    if outcome.columns is not None:
+        renderer = _RENDERERS.get(opts.format, _render_tabulate)
+        count = renderer(outcome.columns, outcome.batches, opts, write)
+        if opts.format == "table" or opts.format not in NATIVE_FORMATS:
+            if outcome.footer and not opts.quiet and not opts.expanded:
+                write(f"({count} {'row' if count == 1 else 'rows'})\n")
+            write("\n")
+        if callable(tag):
+            tag = tag()
+        # Like psql: after rows, only a data-changing statement's tag (… RETURNING).
+        if tag and not tag.startswith(_ROW_CHANGING):
+            tag = None
+    if tag and not opts.quiet:
+        write(tag + "\n")
+    return count
+
+
+_ROW_CHANGING = ("INSERT", "UPDATE", "DELETE", "MERGE")
+
+
+# -- psql's aligned table ---------------------------------------------------
+
+
+def display_width(text: str) -> int:
+    """Terminal columns taken by text (East Asian wide characters take two)."""
+    if text.isascii():
+        return len(text)
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+    return width
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    gap = width - display_width(text)
+    if gap <= 0:
+        return text
+    return " " * gap + text if right else text + " " * gap
+
+
+def _render_table(
+    columns: list[Column], batches: Iterable[list[tuple[Any, ...]]], opts: RenderOptions, write: Write
+) -> int:
+    if opts.expanded:
+        return _render_expanded(columns, batches, opts, write)
+    names = [c.name for c in columns]
+    ncols = len(names)
+    widths = [display_width(n) for n in names]
+    numeric: list[bool | None] = [c.numeric for c in columns]
+    null = opts.null
+    count = 0
+    header_done = False
+    for batch in batches:
+        count += len(batch)
+        cells = [[null if v is None else to_text(v) for v in col] for col in zip(*batch, strict=False)] if ncols else []
+        for i, col in enumerate(cells):
+            if numeric[i] is None:
+                numeric[i] = all(is_numeric(v) for v in (r[i] for r in batch) if v is not None)
+            w = max(map(display_width, col), default=0)
+            if any("\n" in c for c in col):
+                w = max(display_width(part) for c in col for part in c.split("\n"))
+            if w > widths[i]:
+                widths[i] = w
+        if not header_done:
+            _write_header(names, widths, write)
+            header_done = True
+        _write_rows(cells, widths, numeric, write)
+    if not header_done:
+        _write_header(names, widths, write)
+    return count
+
+
+def _write_header(names: Sequence[str], widths: Sequence[int], write: Write) -> None:
+    if not names:
+        write("--\n")
+        return
+    parts = []
+    for name, w in zip(names, widths, strict=False):
+        gap = w - display_width(name)
+        left = gap // 2
+        parts.append(" " * left + name + " " * (gap - left))
+    write(" " + " | ".join(parts) + " \n")
+    write("-" + "-+-".join("-" * w for w in widths) + "-\n")
+
+
+def _write_rows(cells: list[list[str]], widths: list[int], numeric: list[bool | None], write: Write) -> None:
+    if not cells:
+        return
+    ncols = len(cells)
+    last = ncols - 1
+    all_ascii = all(c.isascii() for col in cells for c in col)
+    multiline = any("\n" in c for col in cells for c in col)
+    if all_ascii and not multiline:
+        # Fast path: one format string for every row of the batch.
+        specs = []
+        for i, w in enumerate(widths):
+            align = ">" if numeric[i] else "<"
+            specs.append("{:" + align + str(w) + "}" if (i < last or numeric[i]) else "{}")
+        fmt = " " + " | ".join(specs) + "\n"
+        write("".join(fmt.format(*row) for row in zip(*cells, strict=False)))
+        return
+    out = []
+    for row in zip(*cells, strict=False):
+        if not any("\n" in c for c in row):
+            out.append(_line(row, widths, numeric, last, [" "] * ncols))
+            continue
+        parts = [c.split("\n") for c in row]
+        height = max(len(p) for p in parts)
+        for k in range(height):
+            texts = [p[k] if k < len(p) else "" for p in parts]
+            marks = ["+" if k < len(p) - 1 else " " for p in parts]
+            out.append(_line(texts, widths, numeric, last, marks))
+    write("".join(out))
+
+
+def _line(
+    texts: Sequence[str], widths: Sequence[int], numeric: Sequence[bool | None], last: int, marks: Sequence[str]
+) -> str:
+    pieces = []
+    for i, text in enumerate(texts):
+        if i == last and not numeric[i] and marks[i] == " ":
+            pieces.append(" " + text)
+        else:
+            pieces.append(" " + _pad(text, widths[i], bool(numeric[i])) + marks[i])
+    return "|".join(pieces) + "\n"
+
+
+def _render_expanded(
+    columns: list[Column], batches: Iterable[list[tuple[Any, ...]]], opts: RenderOptions, write: Write
+) -> int:
+    """psql's ``\\x`` layout: one block per row, a line per column."""
+    names = [c.name for c in columns]
+    name_width = max((display_width(n) for n in names), default=0)
+    count = 0
+    for batch in batches:
+        for row in batch:
+            count += 1
+            values = [opts.null if v is None else to_text(v) for v in row]
+            value_width = max((display_width(v) for v in values), default=0)
+            title = f"-[ RECORD {count} ]"
+            write(title + "-" * max(name_width + value_width + 3 - len(title), 0) + "\n")
+            for name, value in zip(names, values, strict=False):
+                write(_pad(name, name_width, False) + " | " + value + "\n")
+    if count == 0:
+        write("(0 rows)\n")
+    return count
+
+
+# -- machine formats ----------------------------------------------------------
+
+
+def _csv_field(value: Any) -> str:
+    if value is None:
+        return ""
+    text = to_text(value)
+    if text == "" or any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _render_csv(
+    columns: list[Column], batches: Iterable[list[tuple[Any, ...]]], opts: RenderOptions, write: Write
+) -> int:
+    write(",".join(_csv_field(c.name) for c in columns) + "\r\n")
+    count = 0
+    for batch in batches:
+        count += len(batch)
+        write("".join(",".join(map(_csv_field, row)) + "\r\n" for row in batch))
+    return count
+
+
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _tsv_field(value: Any) -> str:
+    return "\\N" if value is None else to_text(value).translate(_TSV_ESCAPES)
+
+
+def _render_tsv(
+    columns: list[Column], batches: Iterable[list[tuple[Any, ...]]], opts: RenderOptions, write: Write
+) -> int:
+    write("\t".join(c.name.translate(_TSV_ESCAPES) for c in columns) + "\n")
+    count = 0
+    for batch in batches:
+        count += len(batch)
+        write("".join("\t".join(map(_tsv_field, row)) + "\n" for row in batch))
+    return count
+
+
+def _render_json(
+    columns: list[Column], batches: Iterable[list[tuple[Any, ...]]], opts: RenderOptions, write: Write
+) -> int:
+    import json
+
+    keys = [json.dumps(c.name, ensure_ascii=False) + ": " for c in columns]
+    raw = [c.json for c in columns]
+    count = 0
+    for batch in batches:
+        out = []
+        for row in batch:
+            body = ", ".join(k + to_json(v, r) for k, v, r in zip(keys, row, raw, strict=False))
+            out.append(("[\n" if count == 0 else ",\n") + "{" + body + "}")
+            count += 1
+        write("".join(out))
+    write("\n]\n" if count else "[]\n")
+    return count
+
+
+def _render_tabulate(
+    columns: list[Column], batches: Iterable[list[tuple[Any, ...]]], opts: RenderOptions, write: Write
+) -> int:
+    from tabulate import tabulate
+
+    rows = [
+        [opts.null if v is None else (v if is_numeric(v) else to_text(v)) for v in row]
+        for batch in batches
+        for row in batch
+    ]
+    write(tabulate(rows, headers=[c.name for c in columns], tablefmt=opts.format, disable_numparse=True) + "\n")
+    return len(rows)
+
+
+_RENDERERS: dict[str, Callable[[list[Column], Iterable[list[tuple[Any, ...]]], RenderOptions, Write], int]] = {
+    "table": _render_table,
+    "csv": _render_csv,
+    "tsv": _render_tsv,
+    "json": _render_json,
+}

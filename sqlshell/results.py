@@ -1,0 +1,53 @@
+"""What a statement or meta-command produced: the only currency between the
+executors/commands and the renderer.
+
+Rows are an iterator of batches, so a million-row result flows from the
+driver to the output a batch at a time and memory stays flat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    numeric: bool | None = None  # None: decide from the values (SQLite and friends)
+    json: bool = False  # the value is JSON text (PostgreSQL json/jsonb)
+
+
+@dataclass
+class Outcome:
+    """Rows (if any), then the command tag, then the shell's own notes.
+
+    ``tag`` may be a callable evaluated after the rows were consumed (a row
+    count is only known then). ``notes`` are printed to stderr-free output
+    lines after the result (``-q`` drops them, as it drops tags and footers);
+    ``warnings`` always go to stderr.
+    """
+
+    columns: list[Column] | None = None
+    batches: Iterable[list[tuple[Any, ...]]] = ()
+    tag: str | Callable[[], str] | None = None
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    footer: bool = True  # "(N rows)" after a table; off for meta-command listings
+
+    @classmethod
+    def message(cls, *notes: str) -> Outcome:
+        return cls(notes=list(notes))
+
+    @classmethod
+    def table(cls, headers: list[str], rows: list[tuple[Any, ...]], footer: bool = False) -> Outcome:
+        return cls(columns=[Column(h, numeric=False) for h in headers], batches=[rows] if rows else [], footer=footer)
+
+
+def batched(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    """Group an iterator of rows into lists of ``size``."""
+    from itertools import islice
+
+    while batch := list(islice(rows, size)):
+        yield batch

@@ -1,0 +1,49 @@
+"""Statements from non-interactive input: standard input, ``-f`` files, ``-c``
+strings. Input is read in 64 KiB chunks and decoded incrementally, so a
+script of any length streams through the splitter in bounded memory."""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from sqlshell.split import Splitter, Statement
+
+CHUNK = 64 * 1024
+
+
+class InputError(Exception):
+    """The input cannot be read as an SQL script (exit code 2)."""
+
+
+def stream_statements(stream: BinaryIO, nested_comments: bool, name: str = "input") -> Iterator[Statement]:
+    decoder = codecs.getincrementaldecoder("utf-8-sig")("strict")
+    splitter = Splitter(nested_comments)
+    offset = 0
+    while True:
+        try:
+            chunk = stream.read(CHUNK)
+        except OSError as exc:
+            raise InputError(f"cannot read {name}: {exc.strerror or exc}") from exc
+        if not chunk:
+            break
+        try:
+            text = decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{name} is not UTF-8 text (invalid byte at offset {offset + exc.start})") from exc
+        if "\x00" in text:
+            raise InputError(f"{name} contains a NUL byte: is it a binary file?")
+        offset += len(chunk)
+        yield from splitter.feed(text)
+    try:
+        tail = decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name} ends inside a UTF-8 character") from exc
+    yield from splitter.feed(tail)
+    yield from splitter.finish()
+
+
+def text_statements(text: str, nested_comments: bool) -> list[Statement]:
+    splitter = Splitter(nested_comments)
+    return splitter.feed(text) + splitter.finish()

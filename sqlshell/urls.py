@@ -1,0 +1,90 @@
+"""From what the user typed to an SQLAlchemy URL, and back to something safe to show.
+
+SQLAlchemy's ``make_url`` parses and validates; ``render_as_string(hide_password=True)``
+masks. What this module adds is the shell's conveniences: ``postgres://`` means
+psycopg 3, a bare file path means SQLite, and no URL at all means the embedded
+default database in the user's data directory.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from sqlshell.paths import data_dir
+
+ENV_URL = "SQLSHELL_URL"
+DEFAULT_DB_NAME = "default.sqlite3"
+
+# Passwords this process has seen; every message shown to the user is scrubbed of them.
+_SECRETS: set[str] = set()
+
+
+class BadURL(ValueError):
+    """The text is not a database URL we can use."""
+
+
+def default_database() -> Path:
+    """The embedded SQLite database used when no URL is given."""
+    return data_dir() / DEFAULT_DB_NAME
+
+
+def resolve(text: str | None, environ: os._Environ[str] | dict[str, str] | None = None) -> URL:
+    """The URL to connect to: the argument, else $SQLSHELL_URL, else the embedded default."""
+    environ = os.environ if environ is None else environ
+    text = text or environ.get(ENV_URL) or ""
+    if not text:
+        path = default_database()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return make_url(f"sqlite:///{path}")
+    if "://" not in text:
+        if text == ":memory:":
+            return make_url("sqlite://")
+        # A bare path: an SQLite file (created on first write, as sqlite3 does).
+        return make_url(f"sqlite:///{Path(text).expanduser().resolve()}")
+    try:
+        url = make_url(text)
+    except ArgumentError as exc:
+        raise BadURL(f"not a valid database URL: {mask_text(text)}") from exc
+    if url.drivername in ("postgres", "postgresql"):
+        url = url.set(drivername="postgresql+psycopg")
+    if url.password:
+        _SECRETS.add(str(url.password))
+    return url
+
+
+def with_password(url: URL, password: str) -> URL:
+    """The URL with a password given some other way (the -W prompt)."""
+    _SECRETS.add(password)
+    return url.set(password=password)
+
+
+def mask(url: URL) -> str:
+    """The URL as shown anywhere: banner, prompt, status, errors, history."""
+    return url.render_as_string(hide_password=True)
+
+
+def mask_text(text: str) -> str:
+    """Mask the password in a URL-looking string that may not parse."""
+    head, sep, rest = text.partition("://")
+    if not sep or "@" not in rest:
+        return text
+    creds, at, host = rest.rpartition("@")
+    user, colon, _ = creds.partition(":")
+    return f"{head}://{user}{':***' if colon else ''}{at}{host}"
+
+
+def remember_secret(secret: str) -> None:
+    if secret:
+        _SECRETS.add(secret)
+
+
+def scrub_secrets(text: str) -> str:
+    """Replace every known password in a message with ``***``."""
+    for secret in _SECRETS:
+        if secret and secret in text:
+            text = text.replace(secret, "***")
+    return text
