@@ -44,6 +44,38 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
+class Transactional(Executor, Protocol):
+    """An executor that holds a transaction: the held connection, or the ORM session.
+    The transaction meta-commands and typed BEGIN/COMMIT/SAVEPOINT call these."""
+
+    next_isolation: str | None  # \\isolation LEVEL: for the next transaction only
+    default_isolation: str
+    on_error_rollback: bool
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    def snapshot(self) -> TxnSnapshot: ...
+
+    def open_work(self) -> str | None: ...
+
+    def discard(self) -> str | None: ...
+
+    def begin(
+        self, isolation: str | None = None, read_only: bool = False, sqlite_mode: str | None = None
+    ) -> Outcome: ...
+
+    def commit(self) -> Outcome: ...
+
+    def rollback(self) -> Outcome: ...
+
+    def savepoint(self, name: str | None = None) -> Outcome: ...
+
+    def release(self, name: str | None = None) -> Outcome: ...
+
+    def rollback_to(self, name: str | None) -> Outcome: ...
+
+
 class OpenWork(UserError):
     """A mode change, reconnect or exit would drop an open transaction."""
 
@@ -56,59 +88,72 @@ class Shell:
         self.registry = registry or build_registry()
         self.mode = Mode.ENGINE
         self.engine_executor = EngineExecutor(db)
-        self.held: HeldConnection | None = None
+        self.held: HeldConnection | None = None  # connection mode
+        self.session: Transactional | None = None  # session mode
+
+    @property
+    def transactional(self) -> Transactional | None:
+        """The current mode's transaction holder (None in engine mode)."""
+        if self.mode is Mode.CONNECTION:
+            return self.held
+        if self.mode is Mode.SESSION:
+            return self.session
+        return None
 
     # -- modes ------------------------------------------------------------------
 
     @property
     def executor(self) -> Executor:
-        if self.mode is Mode.CONNECTION and self.held is not None:
-            return self.held
-        return self.engine_executor
+        return self.transactional or self.engine_executor
 
     def set_mode(self, mode: Mode) -> list[str]:
         """Switch modes; returns what to tell the user. Raises OpenWork when the
         current mode holds uncommitted work."""
         if mode is self.mode:
             return [f"already in {mode.value} mode"]
-        if mode is Mode.SESSION:
-            raise UserError("session mode is not available yet", "use engine or connection mode")
         self.ensure_no_open_work(f"leave {self.mode.value} mode")
         notes = []
         if self.held is not None:
             self.held.close()
             self.held = None
             notes.append("connection returned to the pool")
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+            notes.append("session closed")
         if mode is Mode.CONNECTION:
             self.held = HeldConnection(self.db, on_error_rollback=self.settings.on_error_rollback)
             notes.append("holding one connection: statements autocommit until \\begin")
+        elif mode is Mode.SESSION:
+            from sqlshell.executors.session import SessionExecutor
+
+            self.session = SessionExecutor(self.db, self.settings, self.output)
+            notes.append("an ORM session: stage objects with \\add, \\change, \\remove; \\flush sends them")
         self.mode = mode
         return [f"{mode.value} mode", *notes]
 
     def ensure_no_open_work(self, action: str) -> None:
-        if self.held is not None and self.held.in_transaction:
-            snap = self.held.snapshot()
-            raise OpenWork(
-                f"cannot {action}: a transaction is open ({snap.summary()})",
-                "\\commit or \\rollback first",
-            )
+        holder = self.transactional
+        work = holder.open_work() if holder is not None else None
+        if work is not None:
+            raise OpenWork(f"cannot {action}: {work}", "\\commit or \\rollback first")
 
-    def connection_for_transaction(self) -> tuple[HeldConnection, list[str]]:
-        """The held connection, switching to connection mode if needed (\\begin
-        typed in engine mode means the user wants a transaction)."""
-        notes: list[str] = []
-        if self.mode is not Mode.CONNECTION or self.held is None:
-            self.set_mode(Mode.CONNECTION)
-            notes = ["switched to connection mode: the transaction needs a held connection"]
+    def transaction_holder(self) -> tuple[Transactional, list[str]]:
+        """The current mode's transaction holder; in engine mode, switch to
+        connection mode first (\\begin typed in engine mode means the user wants
+        a transaction, and a transaction needs a held connection)."""
+        holder = self.transactional
+        if holder is not None:
+            return holder, []
+        self.set_mode(Mode.CONNECTION)
         assert self.held is not None
-        return self.held, notes
+        return self.held, ["switched to connection mode: the transaction needs a held connection"]
 
     # -- facts for prompt and status --------------------------------------------
 
     def txn(self) -> TxnSnapshot:
-        if self.held is not None:
-            return self.held.snapshot()
-        return TxnSnapshot("idle")
+        holder = self.transactional
+        return holder.snapshot() if holder is not None else TxnSnapshot("idle")
 
     @property
     def db_label(self) -> str:
@@ -119,21 +164,23 @@ class Shell:
         return url.database or url.host or self.db.dialect
 
     def prompt_text(self) -> str:
-        return f"{self.db_label} {self.mode.value}{self.txn().indicator}> "
+        txn = self.txn()
+        staged = ""
+        if txn.staged is not None:
+            staged = " +{} ~{} -{}".format(*txn.staged)
+        return f"{self.db_label} {self.mode.value}{staged}{txn.indicator}> "
 
     # -- end of life ------------------------------------------------------------
 
     def discard_open_work(self) -> list[str]:
         """Roll back whatever is open; returns what was discarded (to be told)."""
-        told = []
-        if self.held is not None and self.held.in_transaction:
-            snap = self.held.snapshot()
-            self.held.rollback()
-            told.append(f"rolled back the open transaction ({snap.summary()})")
-        return told
+        holder = self.transactional
+        work = holder.discard() if holder is not None else None
+        return [f"rolled back: {work}"] if work else []
 
     def close(self) -> None:
-        if self.held is not None:
-            self.held.close()
-            self.held = None
+        for holder in (self.held, self.session):
+            if holder is not None:
+                holder.close()
+        self.held = self.session = None
         self.db.dispose()

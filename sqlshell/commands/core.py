@@ -63,10 +63,13 @@ def status(shell: Shell, args: Args) -> Outcome:
             ("statements", str(txn.statements)),
             ("open for", f"{txn.age or 0:.1f}s"),
         ]
-    elif shell.held is not None and shell.held.next_isolation:
-        rows.append(("next isolation", shell.held.next_isolation))
-    if shell.held is not None:
-        rows.append(("on-error-rollback", "on" if shell.held.on_error_rollback else "off"))
+    holder = shell.transactional
+    if holder is not None:
+        if txn.state == "idle":
+            rows.append(("next isolation", holder.next_isolation or holder.default_isolation))
+        rows.append(("on-error-rollback", "on" if holder.on_error_rollback else "off"))
+    if txn.staged is not None:
+        rows.append(("staged", "{} new, {} changed, {} deleted".format(*txn.staged)))
     rows += [("pool", str(db.pool_status())), ("format", shell.settings.format)]
     return Outcome.table(["setting", "value"], rows)
 
@@ -95,8 +98,11 @@ def timing(shell: Shell, args: Args) -> Outcome:
     return Outcome.message(f"timing is {'on' if shell.settings.timing else 'off'}")
 
 
-@commands.add("\\echo-sql", "[on|off]", "show the SQL SQLAlchemy sends, in every mode")
-def echo_sql(shell: Shell, args: Args) -> Outcome:
-    shell.settings.echo = args.switch(shell.settings.echo, "\\echo-sql [on|off]")
-    shell.db.set_echo(shell.settings.echo)
-    return Outcome.message(f"SQL echo is {'on' if shell.settings.echo else 'off'}")
+@commands.add("\\echo", "[on|off|TEXT]", "on/off: show the SQL SQLAlchemy sends, in every mode; other text is printed")
+def echo(shell: Shell, args: Args) -> Outcome:
+    if len(args.words) == 1 and args.words[0].lower() in ("on", "off"):
+        shell.settings.echo = args.words[0].lower() == "on"
+        shell.db.set_echo(shell.settings.echo)
+        return Outcome.message(f"SQL echo is {args.words[0].lower()}")
+    shell.output.write(" ".join(args.words) + "\n")  # psql's \echo
+    return Outcome()

@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING
 from sqlshell.commands.registry import Args, CommandSet
 from sqlshell.errors import UserError
 from sqlshell.results import Outcome
-from sqlshell.state import Mode
 
 if TYPE_CHECKING:
-    from sqlshell.state import Shell
+    from sqlshell.state import Shell, Transactional
 
 commands = CommandSet("Transactions")
 
@@ -30,53 +29,43 @@ def parse_isolation(words: list[str]) -> str:
 def begin(
     shell: Shell, isolation: str | None = None, read_only: bool = False, sqlite_mode: str | None = None
 ) -> Outcome:
-    held, notes = shell.connection_for_transaction()
-    outcome = held.begin(isolation, read_only, sqlite_mode)
+    holder, notes = shell.transaction_holder()
+    outcome = holder.begin(isolation, read_only, sqlite_mode)
     outcome.notes[:0] = notes
     return outcome
 
 
-def _held(shell: Shell):
-    if shell.mode is Mode.CONNECTION and shell.held is not None:
-        return shell.held
-    return None
+def _no_transaction(shell: Shell, tag: str) -> Outcome:
+    return Outcome(tag=tag, warnings=[f"WARNING: there is no transaction in progress ({shell.mode.value} mode)"])
 
 
 def commit(shell: Shell) -> Outcome:
-    held = _held(shell)
-    if held is None:
-        return Outcome(
-            tag="COMMIT", warnings=[f"WARNING: there is no transaction in progress ({shell.mode.value} mode)"]
-        )
-    return held.commit()
+    holder = shell.transactional
+    return holder.commit() if holder is not None else _no_transaction(shell, "COMMIT")
 
 
 def rollback(shell: Shell) -> Outcome:
-    held = _held(shell)
-    if held is None:
-        return Outcome(
-            tag="ROLLBACK", warnings=[f"WARNING: there is no transaction in progress ({shell.mode.value} mode)"]
-        )
-    return held.rollback()
+    holder = shell.transactional
+    return holder.rollback() if holder is not None else _no_transaction(shell, "ROLLBACK")
 
 
-def _require_held(shell: Shell, what: str):
-    held = _held(shell)
-    if held is None:
+def _require_holder(shell: Shell, what: str) -> Transactional:
+    holder = shell.transactional
+    if holder is None:
         raise UserError(f"{what} can only be used in a transaction", "\\begin first")
-    return held
+    return holder
 
 
 def savepoint(shell: Shell, name: str | None) -> Outcome:
-    return _require_held(shell, "SAVEPOINT").savepoint(name)
+    return _require_holder(shell, "SAVEPOINT").savepoint(name)
 
 
 def release(shell: Shell, name: str | None) -> Outcome:
-    return _require_held(shell, "RELEASE SAVEPOINT").release(name)
+    return _require_holder(shell, "RELEASE SAVEPOINT").release(name)
 
 
 def rollback_to(shell: Shell, name: str | None) -> Outcome:
-    return _require_held(shell, "ROLLBACK TO SAVEPOINT").rollback_to(name)
+    return _require_holder(shell, "ROLLBACK TO SAVEPOINT").rollback_to(name)
 
 
 @commands.add("\\begin", "[ISOLATION LEVEL]", "start a transaction (switches engine mode to connection mode)")
@@ -115,18 +104,17 @@ def release_cmd(shell: Shell, args: Args) -> Outcome:
     choices=tuple(level.lower().replace(" ", "_") for level in ISOLATION_LEVELS),
 )
 def isolation_cmd(shell: Shell, args: Args) -> Outcome:
-    held, notes = (_held(shell), [])
+    holder = shell.transactional
     if not args.words:
         txn = shell.txn()
         if txn.state != "idle":
             return Outcome.message(f"this transaction: {txn.isolation}")
-        nxt = held.next_isolation if held else None
-        default = held.default_isolation if held else "the database default"
-        return Outcome.message(f"next transaction: {nxt or default}")
+        if holder is None:
+            return Outcome.message("engine mode: each statement runs in autocommit")
+        return Outcome.message(f"next transaction: {holder.next_isolation or holder.default_isolation}")
     level = parse_isolation(args.words)
-    if held is None:
-        held, notes = shell.connection_for_transaction()
-    held.next_isolation = level
+    holder, notes = shell.transaction_holder()
+    holder.next_isolation = level
     return Outcome.message(*notes, f"the next transaction will be {level}")
 
 
@@ -137,6 +125,7 @@ def isolation_cmd(shell: Shell, args: Args) -> Outcome:
 )
 def on_error_rollback_cmd(shell: Shell, args: Args) -> Outcome:
     shell.settings.on_error_rollback = args.switch(shell.settings.on_error_rollback, "\\on-error-rollback [on|off]")
-    if shell.held is not None:
-        shell.held.on_error_rollback = shell.settings.on_error_rollback
+    for holder in (shell.held, shell.session):
+        if holder is not None:
+            holder.on_error_rollback = shell.settings.on_error_rollback
     return Outcome.message(f"on-error-rollback is {'on' if shell.settings.on_error_rollback else 'off'}")

@@ -44,6 +44,7 @@ class TxnSnapshot:
     statements: int = 0
     age: float | None = None  # seconds since \begin
     lost: bool = False
+    staged: tuple[int, int, int] | None = None  # session mode: new, dirty, deleted objects
 
     @property
     def indicator(self) -> str:
@@ -94,6 +95,17 @@ class HeldConnection:
     @property
     def in_transaction(self) -> bool:
         return self.txn is not None
+
+    def open_work(self) -> str | None:
+        """What a mode change or exit would lose, or None."""
+        return self.snapshot().summary() if self.txn is not None else None
+
+    def discard(self) -> str | None:
+        """Roll back whatever is open; say what was discarded."""
+        work = self.open_work()
+        if work is not None:
+            self.rollback()
+        return work
 
     # -- state ----------------------------------------------------------------
 
