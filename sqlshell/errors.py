@@ -63,7 +63,7 @@ def describe_db_error(exc: BaseException, sql: str = "", line: int = 0) -> str:
             offset = int(pos) - 1
             err_line = line + sql.count("\n", 0, offset)
             column = offset - (sql.rfind("\n", 0, offset) + 1) + 1
-            return scrub_secrets(f"line {err_line}, column {column}: {text}{_notes(exc)}")
+            text += f" (at line {err_line}, column {column})"
     else:
         text = f"ERROR: {one_line(str(orig)) or type(orig).__name__}"
     prefix = f"line {line}: " if line else ""

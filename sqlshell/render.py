@@ -100,7 +100,8 @@ def _render_table(
         cells = [[null if v is None else to_text(v) for v in col] for col in zip(*batch, strict=False)] if ncols else []
         for i, col in enumerate(cells):
             if numeric[i] is None:
-                numeric[i] = all(is_numeric(v) for v in (r[i] for r in batch) if v is not None)
+                values = [r[i] for r in batch if r[i] is not None]
+                numeric[i] = bool(values) and all(is_numeric(v) for v in values)
             w = max(map(display_width, col), default=0)
             if any("\n" in c for c in col):
                 w = max(display_width(part) for c in col for part in c.split("\n"))
@@ -256,13 +257,20 @@ def _render_tabulate(
 ) -> int:
     from tabulate import tabulate
 
-    rows = [
-        [opts.null if v is None else (v if is_numeric(v) else to_text(v)) for v in row]
-        for batch in batches
-        for row in batch
-    ]
-    write(tabulate(rows, headers=[c.name for c in columns], tablefmt=opts.format, disable_numparse=True) + "\n")
+    raw = [row for batch in batches for row in batch]
+    rows = [[opts.null if v is None else to_text(v) for v in row] for row in raw]
+    align = ["right" if _numeric_column(c, i, raw) else "left" for i, c in enumerate(columns)]
+    # Numbers are aligned by column type, never parsed from text ('00123' stays text).
+    headers = [c.name for c in columns]
+    write(tabulate(rows, headers=headers, tablefmt=opts.format, disable_numparse=True, colalign=align) + "\n")
     return len(rows)
+
+
+def _numeric_column(column: Column, i: int, rows: list[tuple[Any, ...]]) -> bool:
+    if column.numeric is not None:
+        return column.numeric
+    values = [r[i] for r in rows if r[i] is not None]
+    return bool(values) and all(is_numeric(v) for v in values)
 
 
 _RENDERERS: dict[str, Callable[[list[Column], Iterable[list[tuple[Any, ...]]], RenderOptions, Write], int]] = {

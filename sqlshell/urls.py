@@ -47,8 +47,10 @@ def resolve(text: str | None, environ: os._Environ[str] | dict[str, str] | None 
         return make_url(f"sqlite:///{Path(text).expanduser().resolve()}")
     try:
         url = make_url(text)
-    except ArgumentError as exc:
-        raise BadURL(f"not a valid database URL: {mask_text(text)}") from exc
+    except (ArgumentError, ValueError) as exc:
+        raise BadURL(
+            f"not a valid database URL: {mask_text(text)} (expected dialect[+driver]://user@host:port/database)"
+        ) from exc
     if url.drivername in ("postgres", "postgresql"):
         url = url.set(drivername="postgresql+psycopg")
     if url.password:

@@ -1,0 +1,167 @@
+"""Shared fixtures: real SQLite files and a real PostgreSQL server, never mocks.
+
+PostgreSQL comes from $SQLSHELL_TEST_PG_URL (default: the local test server).
+Without a server its tests skip, unless SQLSHELL_REQUIRE_PG=1 (CI), where
+they fail: a green run must mean PostgreSQL was really exercised.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+
+from sqlshell.cli import cli
+
+PG_URL = os.environ.get("SQLSHELL_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_PG = os.environ.get("SQLSHELL_REQUIRE_PG") == "1"
+
+_pg_state: dict[str, str | None] = {}
+
+
+def _pg_unavailable() -> str | None:
+    """Why PostgreSQL cannot be used (None when it can); asked once per run."""
+    if "reason" not in _pg_state:
+        try:
+            engine = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+            with engine.connect() as conn:
+                conn.execute(text("select 1"))
+            engine.dispose()
+            _pg_state["reason"] = None
+        except Exception as exc:  # any failure means: no usable server
+            _pg_state["reason"] = f"PostgreSQL at {PG_URL} unavailable: {str(exc).splitlines()[0]}"
+    return _pg_state["reason"]
+
+
+def require_pg() -> str:
+    reason = _pg_unavailable()
+    if reason:
+        if REQUIRE_PG:
+            pytest.fail(reason + " (SQLSHELL_REQUIRE_PG=1)")
+        pytest.skip(reason)
+    return PG_URL
+
+
+@pytest.fixture(autouse=True)
+def _private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the embedded database, history and config of tests out of $HOME."""
+    base = tmp_path_factory.mktemp("xdg")
+    for var in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME"):
+        monkeypatch.setenv(var, str(base / var.lower()))
+    monkeypatch.delenv("SQLSHELL_URL", raising=False)
+
+
+@pytest.fixture
+def pg_url() -> str:
+    return require_pg()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path}/test.sqlite3"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
+    """Each mode-independent test runs on both databases."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/test.sqlite3"
+    return require_pg()
+
+
+@pytest.fixture
+def table() -> Iterator[str]:
+    """A table name no other test uses (the PostgreSQL database is shared)."""
+    yield f"t_{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def observer(db_url: str) -> Iterator[Engine]:
+    """A second, independent engine: what other connections see."""
+    url = db_url.replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = create_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@dataclass
+class Run:
+    stdout: str
+    stderr: str
+    code: int
+
+
+def run_cli(args: list[str], input: str | bytes | None = None) -> Run:
+    """Run the real `sqlshell` entry point in-process (stdin is not a tty)."""
+    result = CliRunner().invoke(cli, args, input=input, catch_exceptions=False)
+    # The raw bytes: click's .stdout would turn CSV's CRLF line ends into LF.
+    return Run(result.stdout_bytes.decode(), result.stderr_bytes.decode(), result.exit_code)
+
+
+def drop(engine: Engine, *tables: str) -> None:
+    with engine.begin() as conn:
+        for name in tables:
+            conn.execute(text(f"drop table if exists {name}"))
+
+
+def count(engine: Engine, table: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text(f"select count(*) from {table}")).scalar_one()
+
+
+class ShellDriver:
+    """A Shell run in-process, statement by statement, so a test can look at
+    the database from another connection between two statements."""
+
+    def __init__(self, url: str, **settings: object) -> None:
+        import io
+
+        from sqlshell.database import Database
+        from sqlshell.output import Output
+        from sqlshell.pipeline import Pipeline
+        from sqlshell.settings import Settings
+        from sqlshell.state import Shell
+        from sqlshell.urls import resolve
+
+        self.stdout, self.stderr = io.StringIO(), io.StringIO()
+        db = Database(resolve(url))
+        db.check()
+        self.shell = Shell(db, Settings(**settings), Output(self.stdout, self.stderr))  # type: ignore[arg-type]
+        self.pipeline = Pipeline(self.shell)
+
+    def run(self, text: str) -> tuple[str, str]:
+        """Run input; returns what it wrote to stdout and stderr."""
+        from sqlshell.source import text_statements
+
+        out0, err0 = self.stdout.tell(), self.stderr.tell()
+        for stmt in text_statements(text, self.shell.db.nested_comments):
+            self.pipeline.execute(stmt)
+        return self.stdout.getvalue()[out0:], self.stderr.getvalue()[err0:]
+
+    @property
+    def prompt(self) -> str:
+        return self.shell.prompt_text()
+
+    def close(self) -> None:
+        self.shell.discard_open_work()
+        self.shell.close()
+
+
+@pytest.fixture
+def shell_driver() -> Iterator[Callable[..., ShellDriver]]:
+    made: list[ShellDriver] = []
+
+    def make(url: str, **settings: object) -> ShellDriver:
+        driver = ShellDriver(url, **settings)
+        made.append(driver)
+        return driver
+
+    yield make
+    for driver in made:
+        driver.close()

@@ -1,0 +1,232 @@
+"""The `sqlshell` command end to end: scripts, -c, -f, formats, exit codes.
+Every mode-independent behaviour runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import count, drop, require_pg, run_cli
+from sqlalchemy import create_engine
+
+
+def _quote(db_url: str, value: str) -> str:
+    return f"$${value}$$" if db_url.startswith("postgresql") else f"'{value}'"
+
+
+def test_piped_script_on_embedded_default_database() -> None:
+    script = "create table t(a int, b text);\ninsert into t values (1, 'x;y');\nselect * from t;\n"
+    r = run_cli([], input=script)
+    assert r.code == 0, r.stderr
+    assert " a |  b  \n---+-----\n 1 | x;y\n(1 row)\n" in r.stdout
+    assert os.path.exists(Path(os.environ["XDG_DATA_HOME"]) / "sqlshell" / "default.sqlite3")
+
+
+def test_piped_script_with_dollar_quotes(db_url: str, table: str) -> None:
+    script = f"create table {table}(a int, b text);\ninsert into {table} values (1, {_quote(db_url, 'x;y')});\n"
+    script += f"select * from {table};\ndrop table {table};\n"
+    r = run_cli([db_url], input=script)
+    assert r.code == 0, r.stderr
+    assert " 1 | x;y\n(1 row)\n" in r.stdout
+
+
+def test_csv_quiet_exact_output(db_url: str) -> None:
+    r = run_cli([db_url, "--format", "csv", "-q", "-c", "select 1 as a, null as b"])
+    assert r.code == 0, r.stderr
+    assert r.stdout == "a,b\r\n1,\r\n"
+
+
+def test_command_tags(db_url: str, table: str) -> None:
+    script = (
+        f"create table {table}(a int);\n"
+        f"insert into {table} values (1);\n"
+        f"insert into {table} values (2), (3), (4);\n"
+        f"update {table} set a = a + 1 where a > 1;\n"
+        f"delete from {table} where a > 3;\n"
+        f"drop table {table};\n"
+    )
+    r = run_cli([db_url], input=script)
+    assert r.code == 0, r.stderr
+    assert r.stdout.splitlines() == ["CREATE TABLE", "INSERT 0 1", "INSERT 0 3", "UPDATE 3", "DELETE 2", "DROP TABLE"]
+
+
+def test_quiet_drops_tags_and_footers(db_url: str, table: str) -> None:
+    r = run_cli([db_url, "-q"], input=f"create table {table}(a int);\nselect 1 as x;\ndrop table {table};\n")
+    assert r.code == 0, r.stderr
+    assert "CREATE TABLE" not in r.stdout and "(1 row)" not in r.stdout
+    assert " x \n---\n 1\n" in r.stdout
+
+
+def test_null_and_empty_string_are_distinct(db_url: str) -> None:
+    sql = "select null as n, '' as e, 'v' as v"
+    table = run_cli([db_url, "-c", sql])
+    assert " <null> |   | v\n" in table.stdout
+    as_csv = run_cli([db_url, "--format", "csv", "-c", sql])
+    assert as_csv.stdout == 'n,e,v\r\n,"",v\r\n'
+    rows = list(csv.reader(io.StringIO(as_csv.stdout)))
+    assert rows == [["n", "e", "v"], ["", "", "v"]]
+    custom = run_cli([db_url, "--null", "NULL", "-c", sql])
+    assert " NULL |   | v\n" in custom.stdout
+
+
+def test_csv_quotes_and_newlines_round_trip(db_url: str) -> None:
+    r = run_cli([db_url, "--format", "csv", "-c", "select 'a,b' as x, 'say \"hi\"' as y, 'l1\nl2' as z"])
+    assert list(csv.reader(io.StringIO(r.stdout, newline=""))) == [["x", "y", "z"], ["a,b", 'say "hi"', "l1\nl2"]]
+
+
+def test_json_and_tsv_formats(db_url: str) -> None:
+    sql = "select 1 as a, 'x\ty' as b, null as c"
+    data = json.loads(run_cli([db_url, "--format", "json", "-c", sql]).stdout)
+    assert data == [{"a": 1, "b": "x\ty", "c": None}]
+    tsv = run_cli([db_url, "--format", "tsv", "-c", sql]).stdout
+    assert tsv == "a\tb\tc\n1\tx\\ty\t\\N\n"
+
+
+def test_tabulate_format_and_unknown_format(db_url: str) -> None:
+    r = run_cli([db_url, "--format", "github", "-q", "-c", "select 1 as a"])
+    assert r.stdout.splitlines()[:2] == ["|   a |", "|-----|"]
+    bad = run_cli([db_url, "--format", "nope", "-c", "select 1"])
+    assert bad.code == 2 and "'nope' is not a format" in bad.stderr
+
+
+def test_failing_statement_exits_1_with_line_number(db_url: str, table: str) -> None:
+    script = f"create table {table}(a int);\n\nselect *\n  from no_such_table_xyz;\ninsert into {table} values (1);\n"
+    r = run_cli([db_url], input=script)
+    assert r.code == 1
+    assert r.stderr.startswith("line 3")  # where the statement starts
+    assert "no_such_table_xyz" in r.stderr and "Traceback" not in r.stderr
+    observer = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        assert count(observer, table) == 0  # stopped at the failure: the insert never ran
+    finally:
+        drop(observer, table)
+        observer.dispose()
+
+
+def test_on_error_continue_runs_the_rest(db_url: str, table: str) -> None:
+    script = f"create table {table}(a int);\nselect * from no_such_table_xyz;\ninsert into {table} values (1);\n"
+    r = run_cli([db_url, "--on-error", "continue"], input=script + f"drop table {table};\n")
+    assert r.code == 1
+    assert "INSERT 0 1" in r.stdout and "DROP TABLE" in r.stdout
+
+
+def test_final_statement_without_semicolon_runs(db_url: str) -> None:
+    r = run_cli([db_url], input="select 41 + 1 as answer")
+    assert r.code == 0 and " answer \n--------\n     42\n" in r.stdout
+
+
+def test_repeated_c_and_f_run_in_order(db_url: str, tmp_path: Path) -> None:
+    script = tmp_path / "s.sql"
+    script.write_text("select 3 as c;\n")
+    r = run_cli([db_url, "-q", "--format", "csv", "-c", "select 1 as a", "-c", "select 2 as b", "-f", str(script)])
+    assert r.stdout == "a\r\n1\r\nb\r\n2\r\nc\r\n3\r\n"
+
+
+def test_unreadable_file_exits_2_before_running_anything(db_url: str, tmp_path: Path) -> None:
+    r = run_cli([db_url, "-c", "select 1", "-f", str(tmp_path / "missing.sql")])
+    assert r.code == 2
+    assert r.stdout == ""
+    assert r.stderr.strip().count("\n") == 0 and "cannot read" in r.stderr
+
+
+def test_binary_stdin_is_refused(db_url: str) -> None:
+    r = run_cli([db_url], input=b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    assert r.code == 2
+    assert "not UTF-8" in r.stderr or "NUL" in r.stderr
+
+
+def test_unknown_meta_command_is_one_line_and_the_shell_goes_on(db_url: str) -> None:
+    r = run_cli([db_url, "--on-error", "continue"], input="\\nosuch\nselect 1 as a;\n")
+    assert r.code == 1
+    assert r.stderr.strip() == "line 1: unknown meta-command \\nosuch (\\? lists the meta-commands)"
+    assert " a \n---\n 1\n" in r.stdout
+
+
+def test_help_lists_every_registered_command(db_url: str) -> None:
+    from sqlshell.commands.registry import build_registry
+
+    r = run_cli([db_url, "-c", "\\?"])
+    for command in build_registry().commands:
+        assert command.usage in r.stdout
+
+
+def test_bare_file_path_opens_sqlite(tmp_path: Path) -> None:
+    path = tmp_path / "app.db"
+    r = run_cli([str(path), "-c", "create table x(a int)", "-c", "\\status"])
+    assert r.code == 0, r.stderr
+    assert path.exists() and "sqlite" in r.stdout
+
+
+def test_sqlshell_url_environment_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "env.sqlite3"
+    monkeypatch.setenv("SQLSHELL_URL", f"sqlite:///{path}")
+    r = run_cli(["-c", "\\status"])
+    assert str(path) in r.stdout
+
+
+def test_postgres_scheme_means_psycopg() -> None:
+    url = require_pg().replace("postgresql://", "postgres://", 1)
+    r = run_cli([url, "-q", "--format", "csv", "-c", "select 7 as x"])
+    assert r.code == 0, r.stderr
+    assert r.stdout == "x\r\n7\r\n"
+
+
+def test_password_is_masked_in_status_and_errors() -> None:
+    url = require_pg().replace("postgres@", "postgres:Sekr1tPw@", 1)
+    r = run_cli([url, "-c", "\\status", "-c", "select * from no_such_table_xyz"])
+    assert "Sekr1tPw" not in r.stdout + r.stderr
+    assert "postgres:***@" in r.stdout
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("postgresql://u:hunter22@127.0.0.1:1/db", "cannot connect to postgresql+psycopg://u:***@127.0.0.1:1/db"),
+        ("nosuchdriver://x/y", "unknown database driver 'nosuchdriver'"),
+        ("postgresql://u:hunter22@host:notaport/db", "not a valid database URL: postgresql://u:***@host:notaport/db"),
+        ("post gres://x", "not a valid database URL"),
+    ],
+)
+def test_connection_problems_exit_2_with_one_line(url: str, message: str) -> None:
+    r = run_cli([url, "-c", "select 1"])
+    assert r.code == 2
+    assert message in r.stderr
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert "hunter22" not in r.stderr
+
+
+def test_real_entry_point_in_a_subprocess(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "sqlshell", "--format", "csv", "-q"],
+        input=b"select 1 as a;\nselect * from no_such_table_xyz;\n",
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    assert proc.stdout == b"a\r\n1\r\n"
+    assert proc.stderr.startswith(b"line 2: ERROR: no such table")
+
+
+def test_real_entry_point_unreachable_server_exit_code(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "sqlshell", "postgresql://nobody@127.0.0.1:1/x", "-c", "select 1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_pg_error_has_position_and_hint() -> None:
+    r = run_cli([require_pg()], input="select 1;\n\nselect\n  nosuchcolumn_q;\n")
+    assert r.code == 1
+    assert r.stderr == 'line 3: ERROR: column "nosuchcolumn_q" does not exist (at line 4, column 3)\n'
