@@ -78,32 +78,33 @@ def run_repl(shell: Shell, **session_kwargs: Any) -> ExitStatus:
         except KeyboardInterrupt:
             continue  # Ctrl-C at the prompt clears the line
         except EOFError:
-            if _may_quit(shell, session):
+            if _may_quit(shell):
                 break
             continue
         if text.strip() in ("quit", "exit"):
-            if _may_quit(shell, session):
+            if _may_quit(shell):
                 break
             continue
         try:
             for stmt in text_statements(text, shell.db.nested_comments):
                 pipeline.execute(stmt)
         except QuitRequested:
-            if _may_quit(shell, session):
+            if _may_quit(shell):
                 break
     return ExitStatus.OK
 
 
-def _may_quit(shell: Shell, session: PromptSession[str]) -> bool:
+def _may_quit(shell: Shell) -> bool:
     """Never drop an open transaction silently: ask commit / rollback / stay."""
     txn = shell.txn()
     if txn.state == "idle":
         return True
     out = shell.output
     question = f"a transaction is open ({txn.summary()}): [c]ommit, [r]ollback, or [s]tay? "
+    asker: PromptSession[str] = PromptSession()  # plain line input, not the SQL buffer's Enter rules
     while True:
         try:
-            answer = session.prompt(question, multiline=False).strip().lower()
+            answer = asker.prompt(question).strip().lower()
         except (EOFError, KeyboardInterrupt):
             answer = "s"
         if answer in ("c", "commit"):

@@ -1,0 +1,127 @@
+"""The interactive REPL, driven through prompt_toolkit's pipe input: keys go in
+as a terminal would send them, results come out of the shell's output."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterator
+
+import pytest
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.history import InMemoryHistory
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from sqlshell.database import Database
+from sqlshell.output import Output
+from sqlshell.repl import run_repl
+from sqlshell.settings import Settings
+from sqlshell.state import Shell
+from sqlshell.urls import resolve
+
+
+class Repl:
+    """A REPL in a background thread, fed keystrokes through a pipe."""
+
+    def __init__(self, url: str) -> None:
+        self.stdout, self.stderr = io.StringIO(), io.StringIO()
+        db = Database(resolve(url))
+        self.shell = Shell(db, Settings(interactive=True), Output(self.stdout, self.stderr))
+        self._pipe_cm = create_pipe_input()
+        self.pipe = self._pipe_cm.__enter__()
+        self.prompts: list[str] = []
+        self.code: int | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        original = self.shell.prompt_text
+
+        def recording_prompt() -> str:
+            text = original()
+            if not self.prompts or self.prompts[-1] != text:  # redraws repeat the same prompt
+                self.prompts.append(text)
+            return text
+
+        self.shell.prompt_text = recording_prompt  # type: ignore[method-assign]
+        with create_app_session(input=self.pipe, output=DummyOutput()):
+            self.code = run_repl(self.shell, history=InMemoryHistory())
+
+    def send(self, keys: str) -> None:
+        self.pipe.send_text(keys)
+
+    def finish(self, timeout: float = 10) -> int | None:
+        self._thread.join(timeout)
+        assert not self._thread.is_alive(), "the REPL did not exit"
+        self._pipe_cm.__exit__(None, None, None)
+        self.shell.close()
+        return self.code
+
+
+@pytest.fixture
+def repl(db_url: str) -> Iterator[Repl]:
+    r = Repl(db_url)
+    yield r
+    if r._thread.is_alive():
+        r.send("\x04")
+        r._thread.join(5)
+
+
+def test_statement_runs_when_terminated(repl: Repl) -> None:
+    repl.send("select\r41 + 1\r as answer;\r\\q\r")
+    assert repl.finish() == 0
+    assert " answer \n--------\n     42\n(1 row)\n" in repl.stdout.getvalue()
+
+
+def test_enter_in_an_unfinished_statement_continues_it(repl: Repl) -> None:
+    repl.send("select 'a;\r")  # open quote: Enter is a newline, not a run
+    repl.send("b' as v;\r\\q\r")
+    assert repl.finish() == 0
+    # One statement whose value spans two lines (psql's "+" continuation mark).
+    assert repl.stdout.getvalue() == " v  \n----\n a;+\n b\n(1 row)\n\n"
+
+
+def test_ctrl_c_clears_the_line_and_ctrl_d_exits(repl: Repl) -> None:
+    repl.send("select 'never run' as x")
+    repl.send("\x03")  # Ctrl-C
+    repl.send("select 2 as y;\r")
+    repl.send("\x04")  # Ctrl-D on an empty line
+    assert repl.finish() == 0
+    out = repl.stdout.getvalue()
+    assert "never run" not in out and " y \n---\n 2\n" in out
+
+
+def test_prompt_shows_mode_and_transaction_indicator(repl: Repl) -> None:
+    repl.send("\\mode connection\r")
+    repl.send("begin;\r")
+    repl.send("commit;\r")
+    repl.send("\\q\r")
+    assert repl.finish() == 0
+    modes = [p.split(" ", 1)[1] for p in repl.prompts]
+    assert modes[:4] == ["engine> ", "connection> ", "connection*> ", "connection> "]
+
+
+def test_failed_transaction_shows_bang(pg_url: str) -> None:
+    repl = Repl(pg_url)
+    repl.send("\\begin\rselect * from no_such_table_r;\r\\rollback\r\\q\r")
+    assert repl.finish() == 0
+    modes = [p.split(" ", 1)[1] for p in repl.prompts]
+    assert modes[:4] == ["engine> ", "connection*> ", "connection!> ", "connection> "]
+
+
+def test_quitting_with_an_open_transaction_asks(repl: Repl) -> None:
+    repl.send("\\begin\r\\q\r")
+    repl.send("s\r")  # stay
+    repl.send("\\q\r")
+    repl.send("r\r")  # roll back and quit
+    assert repl.finish() == 0
+    err = repl.stderr.getvalue()
+    assert "still here; the transaction stays open" in err and "ROLLBACK" in err
+
+
+def test_unknown_meta_command_keeps_the_shell_going(repl: Repl) -> None:
+    repl.send("\\frobnicate\rselect 5 as z;\r\\q\r")
+    assert repl.finish() == 0
+    assert "unknown meta-command \\frobnicate" in repl.stderr.getvalue()
+    assert " z \n---\n 5\n" in repl.stdout.getvalue()
