@@ -9,13 +9,14 @@ row to size its columns, so those collect the whole result first).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlshell.results import Column, Outcome
-from sqlshell.values import is_numeric, to_json, to_text
+from sqlshell.values import column_text, is_numeric, to_json, to_text
 
 Write = Callable[[str], None]
 
@@ -97,20 +98,26 @@ def _render_table(
     header_done = False
     for batch in batches:
         count += len(batch)
-        cells = [[null if v is None else to_text(v) for v in col] for col in zip(*batch, strict=False)] if ncols else []
+        cells = [column_text(col, null) for col in zip(*batch, strict=True)] if ncols else []
+        multiline = False
         for i, col in enumerate(cells):
             if numeric[i] is None:
                 values = [r[i] for r in batch if r[i] is not None]
                 numeric[i] = bool(values) and all(is_numeric(v) for v in values)
-            w = max(map(display_width, col), default=0)
-            if any("\n" in c for c in col):
+            joined = "\x1f".join(col)
+            if "\n" in joined:
+                multiline = True
                 w = max(display_width(part) for c in col for part in c.split("\n"))
+            elif joined.isascii():
+                w = max(map(len, col), default=0)
+            else:
+                w = max(map(display_width, col), default=0)
             if w > widths[i]:
                 widths[i] = w
         if not header_done:
             _write_header(names, widths, write)
             header_done = True
-        _write_rows(cells, widths, numeric, write)
+        _write_rows(cells, widths, numeric, multiline, write)
     if not header_done:
         _write_header(names, widths, write)
     return count
@@ -129,21 +136,21 @@ def _write_header(names: Sequence[str], widths: Sequence[int], write: Write) -> 
     write("-" + "-+-".join("-" * w for w in widths) + "-\n")
 
 
-def _write_rows(cells: list[list[str]], widths: list[int], numeric: list[bool | None], write: Write) -> None:
+def _write_rows(
+    cells: list[list[str]], widths: list[int], numeric: list[bool | None], multiline: bool, write: Write
+) -> None:
     if not cells:
         return
     ncols = len(cells)
     last = ncols - 1
-    all_ascii = all(c.isascii() for col in cells for c in col)
-    multiline = any("\n" in c for col in cells for c in col)
-    if all_ascii and not multiline:
+    if not multiline and all("".join(col).isascii() for col in cells):
         # Fast path: one format string for every row of the batch.
         specs = []
         for i, w in enumerate(widths):
             align = ">" if numeric[i] else "<"
             specs.append("{:" + align + str(w) + "}" if (i < last or numeric[i]) else "{}")
         fmt = " " + " | ".join(specs) + "\n"
-        write("".join(fmt.format(*row) for row in zip(*cells, strict=False)))
+        write("".join([fmt.format(*row) for row in zip(*cells, strict=True)]))
         return
     out = []
     for row in zip(*cells, strict=False):
@@ -195,41 +202,61 @@ def _render_expanded(
 # -- machine formats ----------------------------------------------------------
 
 
-def _csv_field(value: Any) -> str:
-    if value is None:
-        return ""
-    text = to_text(value)
-    if text == "" or any(c in text for c in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
+_CSV_SPECIAL = re.compile(r'[,"\r\n]')
+
+
+def _csv_column(values: Sequence[Any]) -> list[str]:
+    """RFC 4180 fields: quoted when they hold a comma, quote or line break, and
+    an empty string is ``""`` so that it differs from NULL (an empty field)."""
+    texts = column_text(values, "")
+    special = _CSV_SPECIAL.search("".join(texts)) is not None
+    if not special and not any(t == "" and v is not None for t, v in zip(texts, values, strict=True)):
+        return texts
+    return [
+        '"' + t.replace('"', '""') + '"' if (v is not None and (t == "" or _CSV_SPECIAL.search(t))) else t
+        for t, v in zip(texts, values, strict=True)
+    ]
 
 
 def _render_csv(
     columns: list[Column], batches: Iterable[list[tuple[Any, ...]]], opts: RenderOptions, write: Write
 ) -> int:
-    write(",".join(_csv_field(c.name) for c in columns) + "\r\n")
-    count = 0
-    for batch in batches:
-        count += len(batch)
-        write("".join(",".join(map(_csv_field, row)) + "\r\n" for row in batch))
-    return count
+    write(",".join(_csv_column([c.name for c in columns])) + "\r\n")
+    return _write_delimited(batches, _csv_column, ",", "\r\n", write)
 
 
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_TSV_SPECIAL = re.compile(r"[\\\t\n\r]")
 
 
-def _tsv_field(value: Any) -> str:
-    return "\\N" if value is None else to_text(value).translate(_TSV_ESCAPES)
+def _tsv_column(values: Sequence[Any]) -> list[str]:
+    """PostgreSQL's text COPY format: NULL is ``\\N``; backslash, tab and line
+    breaks are escaped, so every value survives a round trip."""
+    texts = column_text(values, "\\N")
+    if not _TSV_SPECIAL.search("".join(texts)):
+        return texts
+    return [t if v is None else t.translate(_TSV_ESCAPES) for t, v in zip(texts, values, strict=True)]
 
 
 def _render_tsv(
     columns: list[Column], batches: Iterable[list[tuple[Any, ...]]], opts: RenderOptions, write: Write
 ) -> int:
     write("\t".join(c.name.translate(_TSV_ESCAPES) for c in columns) + "\n")
+    return _write_delimited(batches, _tsv_column, "\t", "\n", write)
+
+
+def _write_delimited(
+    batches: Iterable[list[tuple[Any, ...]]],
+    column: Callable[[Sequence[Any]], list[str]],
+    sep: str,
+    end: str,
+    write: Write,
+) -> int:
     count = 0
     for batch in batches:
         count += len(batch)
-        write("".join("\t".join(map(_tsv_field, row)) + "\n" for row in batch))
+        fields = [column(col) for col in zip(*batch, strict=True)]
+        write("".join([sep.join(row) + end for row in zip(*fields, strict=True)]))
     return count
 
 
@@ -239,12 +266,12 @@ def _render_json(
     import json
 
     keys = [json.dumps(c.name, ensure_ascii=False) + ": " for c in columns]
-    raw = [c.json for c in columns]
+    kinds = ["json" if c.json else "number" if c.numeric else "" for c in columns]
     count = 0
     for batch in batches:
         out = []
         for row in batch:
-            body = ", ".join(k + to_json(v, r) for k, v, r in zip(keys, row, raw, strict=False))
+            body = ", ".join(k + to_json(v, kind) for k, v, kind in zip(keys, row, kinds, strict=True))
             out.append(("[\n" if count == 0 else ",\n") + "{" + body + "}")
             count += 1
         write("".join(out))

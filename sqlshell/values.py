@@ -14,7 +14,7 @@ import decimal
 import json
 import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 NUMERIC_TYPES = (int, float, decimal.Decimal)
@@ -131,15 +131,36 @@ def to_text(value: Any) -> str:
     return str(value)
 
 
+def column_text(values: Sequence[Any], null: str) -> list[str]:
+    """A whole column of one batch as text: the converter is looked up once per
+    column, not once per cell (a million-row result spends its time here)."""
+    kind = next((type(v) for v in values if v is not None), None)
+    if kind is None:
+        return [null] * len(values)
+    if kind is str:
+        return [v if type(v) is str else (null if v is None else to_text(v)) for v in values]
+    fn = _TEXT.get(kind, to_text)
+    return [fn(v) if type(v) is kind else (null if v is None else to_text(v)) for v in values]
+
+
 def is_numeric(value: Any) -> bool:
     return isinstance(value, NUMERIC_TYPES) and not isinstance(value, bool)
 
 
-def to_json(value: Any, raw_json: bool = False) -> str:
+_NOT_JSON_NUMBERS = frozenset({"NaN", "Infinity", "-Infinity"})
+
+
+def to_json(value: Any, kind: str = "") -> str:
     """One JSON value: numbers stay numbers, booleans booleans, JSON columns are
-    embedded as they are, everything else is its text form."""
+    embedded as they are, everything else is its text form. ``kind`` is what
+    the column's type says ("json", "number"): PostgreSQL numerics and JSON
+    arrive as the server's text."""
     if value is None:
         return "null"
+    if isinstance(value, str):
+        if kind == "json" or (kind == "number" and value not in _NOT_JSON_NUMBERS):
+            return value
+        return json.dumps(value, ensure_ascii=False)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -148,6 +169,4 @@ def to_json(value: Any, raw_json: bool = False) -> str:
         return repr(value) if math.isfinite(value) else json.dumps(_float(value))
     if isinstance(value, decimal.Decimal):
         return str(value) if value.is_finite() else json.dumps(str(value))
-    if raw_json and isinstance(value, str):
-        return value
     return json.dumps(to_text(value), ensure_ascii=False)

@@ -1,5 +1,8 @@
 """Run one user statement on a SQLAlchemy Connection and wrap its result.
 
+Row-returning statements on PostgreSQL stream through psycopg (``pgstream``);
+everything else goes through ``exec_driver_sql``.
+
 ``exec_driver_sql`` hands the text to the driver as it is: no compilation,
 no ``:name`` bind parameters (``no_parameters`` keeps ``%`` literal for
 psycopg). SQLAlchemy still does its part: exception wrapping, disconnect
@@ -14,6 +17,7 @@ from typing import Any
 from sqlalchemy.engine import Connection, CursorResult
 
 from sqlshell.database import STATUS_KEY
+from sqlshell.executors.pgstream import stream_statement, streams_rows
 from sqlshell.results import Column, Outcome
 from sqlshell.tags import derive_tag
 from sqlshell.values import PG_JSON_OIDS, PG_NUMERIC_OIDS
@@ -24,6 +28,8 @@ _RAW = {"no_parameters": True}
 
 def run_statement(conn: Connection, sql: str, batch_size: int = BATCH_SIZE) -> Outcome:
     """Execute ``sql``; rows (if any) are fetched lazily in batches by the renderer."""
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg" and streams_rows(sql):
+        return stream_statement(conn, sql, batch_size)
     conn.info.pop(STATUS_KEY, None)
     result: CursorResult[Any] = conn.exec_driver_sql(sql, execution_options=_RAW)
     status: str | None = conn.info.get(STATUS_KEY)

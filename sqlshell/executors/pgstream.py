@@ -1,0 +1,112 @@
+"""Stream a PostgreSQL result in bounded memory with psycopg's ``Cursor.stream``.
+
+psycopg's default cursor buffers the whole result in libpq before the first
+row is seen (a million rows: hundreds of MB), and SQLAlchemy's
+``stream_results`` uses a named server-side cursor, which needs a transaction
+block and works only for plain SELECT/VALUES. ``Cursor.stream(size=N)`` asks
+libpq for chunks of N rows instead: one round trip, any row-returning
+statement, in AUTOCOMMIT or inside the user's transaction alike.
+
+It runs on the DBAPI connection SQLAlchemy holds, so SQLAlchemy's transaction
+bookkeeping is untouched; what SQLAlchemy's own execute would do on failure
+is done here with its public pieces: ``DBAPIError.instance`` wraps the driver
+error, ``Dialect.is_disconnect`` classifies it, ``Connection.invalidate``
+drops a dead connection.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+from sqlshell.results import Column, Outcome
+from sqlshell.tags import leading_words
+from sqlshell.values import PG_JSON_OIDS, PG_NUMERIC_OIDS
+
+_ROW_VERBS = frozenset({"select", "values", "table", "show", "explain", "fetch"})
+_DML = re.compile(r"\b(insert|update|delete|merge)\b", re.IGNORECASE)
+
+
+def streams_rows(sql: str) -> bool:
+    """Statements that return rows and nothing else: these are streamed.
+    (A WITH that changes data goes the ordinary way, its RETURNING rows are few.)"""
+    words = leading_words(sql, 1)
+    if not words:
+        return False
+    return words[0] in _ROW_VERBS or (words[0] == "with" and not _DML.search(sql))
+
+
+def stream_statement(conn: Connection, sql: str, batch_size: int) -> Outcome:
+    dbapi_conn = conn.connection.dbapi_connection
+    if conn.engine.echo:
+        conn.engine.logger.info("%s", sql)
+    cursor = dbapi_conn.cursor()
+    _load_as_text(cursor)
+    rows = cursor.stream(sql, size=batch_size)
+    try:
+        first = next(rows, None)  # runs the statement: errors surface here, before any output
+    except Exception as exc:
+        cursor.close()
+        raise _wrap(conn, sql, exc, cursor) from exc
+    description = cursor.description or []
+    columns = [
+        Column(d.name, numeric=d.type_code in PG_NUMERIC_OIDS, json=d.type_code in PG_JSON_OIDS) for d in description
+    ]
+    counter = [0]
+    return Outcome(
+        columns=columns,
+        batches=_batches(conn, sql, cursor, first, rows, batch_size, counter),
+        tag=lambda: f"SELECT {counter[0]}",
+    )
+
+
+# numeric, timestamp, timestamptz, date, time, timetz, interval: shown as the
+# server writes them (psql-exact), and not parsed into Python objects only to be
+# formatted back: on a big result that is most of the client's work.
+_TEXT_OIDS = (1700, 1114, 1184, 1082, 1083, 1266, 1186)
+
+
+def _load_as_text(cursor: Any) -> None:
+    from psycopg.types.string import TextLoader
+
+    for oid in _TEXT_OIDS:
+        cursor.adapters.register_loader(oid, TextLoader)
+
+
+def _batches(
+    conn: Connection, sql: str, cursor: Any, first: Any, rows: Iterator[Any], size: int, counter: list[int]
+) -> Iterator[list[tuple[Any, ...]]]:
+    try:
+        if first is None:
+            return
+        batch = [first]
+        append = batch.append
+        for row in rows:
+            append(row)
+            if len(batch) >= size:
+                counter[0] += len(batch)
+                yield batch
+                batch = []
+                append = batch.append
+        counter[0] += len(batch)
+        yield batch
+    except Exception as exc:
+        raise _wrap(conn, sql, exc, cursor) from exc
+    finally:
+        cursor.close()
+
+
+def _wrap(conn: Connection, sql: str, exc: Exception, cursor: Any) -> Exception:
+    import psycopg
+
+    if not isinstance(exc, psycopg.Error):
+        return exc
+    dbapi_conn = conn.connection.dbapi_connection
+    lost = conn.dialect.is_disconnect(exc, dbapi_conn, cursor)
+    if lost:
+        conn.invalidate(exc)
+    return DBAPIError.instance(sql, None, exc, psycopg.Error, connection_invalidated=lost)
