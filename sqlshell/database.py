@@ -1,9 +1,11 @@
 """The one Engine a shell talks through, and what the shell needs to know about it.
 
-SQLAlchemy's Engine owns the pool (``pool_pre_ping`` replaces connections the
-server dropped, so a restart between two statements goes unnoticed); this
-module only configures it and hooks three events:
+SQLAlchemy's Engine owns the pool; this module configures it and hooks a few
+events:
 
+* ``checkin``/``checkout`` ping a connection that rested in the pool before it
+  is used, and let the pool replace it when the server dropped it, so a
+  server restart between two statements goes unnoticed;
 * ``after_cursor_execute`` keeps the driver's command tag (``INSERT 0 1``) for
   the renderer: psycopg knows it, SQLAlchemy's result does not expose it;
 * on SQLite, ``connect``/``begin`` make pysqlite transactional in the way
@@ -16,12 +18,13 @@ module only configures it and hooks three events:
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine
-from sqlalchemy.exc import DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.pool import QueuePool
 
 from sqlshell.errors import ConnectError, driver_error, one_line
@@ -52,7 +55,11 @@ class Database:
     def __init__(self, url: URL, echo: bool = False, pool_size: int = 5) -> None:
         self.url = url
         try:
-            kwargs: dict[str, Any] = {"pool_pre_ping": True}
+            # AUTOCOMMIT is the pool's default: engine mode's one-shot statements
+            # are committed by the server as they run, with no BEGIN/COMMIT round
+            # trips and no isolation switch per checkout. Transactions (connection
+            # and session modes) switch their connection to a real isolation level.
+            kwargs: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"}
             if url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:"):
                 kwargs["pool_size"] = pool_size
             self.engine: Engine = create_engine(url, **kwargs)
@@ -69,14 +76,23 @@ class Database:
         except (TypeError, ValueError) as exc:
             raise ConnectError(f"cannot use {mask(url)}: {exc}") from exc
         self.engine.echo = echo
-        # Engine mode's one-shot calls: same pool, but each checkout autocommits.
-        self.autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.autocommit_engine = self.engine  # the pool's default is already AUTOCOMMIT
         self.dialect = self.engine.dialect.name
         self.is_postgres = self.dialect == "postgresql"
         self.is_sqlite = self.dialect == "sqlite"
         self._install_events()
 
     # -- facts ----------------------------------------------------------------
+
+    @property
+    def default_isolation(self) -> str:
+        """The database's own default level (known after the first connect)."""
+        return self.engine.dialect.default_isolation_level or "READ COMMITTED"
+
+    @property
+    def transactional_engine(self) -> Engine:
+        """The same pool, but every checkout runs transactions (the ORM session's)."""
+        return self.engine.execution_options(isolation_level=self.default_isolation)
 
     @property
     def display_url(self) -> str:
@@ -118,13 +134,40 @@ class Database:
 
     # -- events ---------------------------------------------------------------
 
+    def _ping_if_idle(self, dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        """Pre-ping, as ``pool_pre_ping`` does, but only a connection that rested
+        in the pool: statements of a script follow each other within
+        microseconds, and a ping before each would double their round trips.
+        A dead connection raises DisconnectionError, on which SQLAlchemy's pool
+        drops it and checks out a fresh one (its documented pessimistic recipe)."""
+        rested = time.monotonic() - record.info.get("sqlshell.checkin", 0.0)
+        if rested < PING_AFTER_IDLE:
+            return
+        try:
+            alive = self.engine.dialect.do_ping(dbapi_connection)
+        except self.engine.dialect.loaded_dbapi.Error as exc:
+            if not self.engine.dialect.is_disconnect(exc, dbapi_connection, None):
+                raise
+            alive = False
+        if not alive:
+            raise DisconnectionError("the pooled connection was closed by the server")
+
     def _install_events(self) -> None:
         event.listen(self.engine, "after_cursor_execute", _remember_status)
+        event.listen(self.engine.pool, "checkin", _mark_checkin)
+        event.listen(self.engine.pool, "checkout", self._ping_if_idle)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_no_implicit_begin)
             event.listen(self.engine, "begin", _sqlite_begin)
         elif self.is_postgres:
             event.listen(self.engine, "connect", _pg_text_json)
+
+
+PING_AFTER_IDLE = 0.5  # seconds a pooled connection may rest before it is pinged again
+
+
+def _mark_checkin(dbapi_connection: Any, record: Any) -> None:
+    record.info["sqlshell.checkin"] = time.monotonic()
 
 
 def _remember_status(conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
@@ -136,13 +179,15 @@ def _sqlite_no_implicit_begin(dbapi_connection: Any, record: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
-        return
+    if conn.connection.dbapi_connection.isolation_level is None:
+        return  # the connection is in AUTOCOMMIT: no transaction to open
     conn.exec_driver_sql(conn.info.pop(BEGIN_KEY, "BEGIN"))
 
 
 def _pg_text_json(dbapi_connection: Any, record: Any) -> None:
     from psycopg.types.string import TextLoader
 
+    # A shell's statements rarely repeat: skip psycopg's auto-prepare bookkeeping.
+    dbapi_connection.prepare_threshold = None
     for oid in (114, 3802, 199, 3807):  # json, jsonb, json[], jsonb[] stay text
         dbapi_connection.adapters.register_loader(oid, TextLoader)

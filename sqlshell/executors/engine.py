@@ -24,7 +24,7 @@ class EngineExecutor:
 
     @contextmanager
     def run(self, sql: str) -> Iterator[Outcome]:
-        with self.db.autocommit_engine.connect() as conn:
+        with self.db.engine.connect() as conn:
             yield run_statement(conn, sql)
             # AUTOCOMMIT already committed on the server; this ends SQLAlchemy's
             # autobegun bookkeeping so the pool gets a clean connection back.
