@@ -27,6 +27,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.pool import QueuePool
 
+from sqlshell.cancel import running
 from sqlshell.errors import ConnectError, driver_error, one_line
 from sqlshell.urls import mask
 
@@ -153,6 +154,7 @@ class Database:
             raise DisconnectionError("the pooled connection was closed by the server")
 
     def _install_events(self) -> None:
+        event.listen(self.engine, "before_cursor_execute", _mark_running)
         event.listen(self.engine, "after_cursor_execute", _remember_status)
         event.listen(self.engine.pool, "checkin", _mark_checkin)
         event.listen(self.engine.pool, "checkout", self._ping_if_idle)
@@ -170,12 +172,23 @@ def _mark_checkin(dbapi_connection: Any, record: Any) -> None:
     record.info["sqlshell.checkin"] = time.monotonic()
 
 
+def _mark_running(conn: Connection, cursor: Any, *args: Any) -> None:
+    running.started(conn.connection.dbapi_connection)
+
+
 def _remember_status(conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
     conn.info[STATUS_KEY] = getattr(cursor, "statusmessage", None)
 
 
 def _sqlite_no_implicit_begin(dbapi_connection: Any, record: Any) -> None:
     dbapi_connection.isolation_level = None
+    # A no-op progress handler hands control back to Python every 100k VM steps,
+    # so a Ctrl-C handler can run (and interrupt()) during a long statement.
+    dbapi_connection.set_progress_handler(_keep_signals_alive, 100_000)
+
+
+def _keep_signals_alive() -> int:
+    return 0
 
 
 def _sqlite_begin(conn: Connection) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
+from sqlshell.cancel import running
 from sqlshell.results import Column, Outcome
 from sqlshell.tags import leading_words
 from sqlshell.values import PG_JSON_OIDS, PG_NUMERIC_OIDS
@@ -46,6 +47,7 @@ def stream_statement(conn: Connection, sql: str, batch_size: int) -> Outcome:
         conn.engine.logger.info("%s", sql)
     cursor = dbapi_conn.cursor()
     _load_as_text(cursor)
+    running.started(dbapi_conn)  # what Ctrl-C cancels (SQLAlchemy's execute events don't fire here)
     rows = cursor.stream(sql, size=batch_size)
     try:
         first = next(rows, None)  # runs the statement: errors surface here, before any output
