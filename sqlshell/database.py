@@ -87,8 +87,13 @@ class Database:
 
     @property
     def default_isolation(self) -> str:
-        """The database's own default level (known after the first connect)."""
-        return self.engine.dialect.default_isolation_level or "READ COMMITTED"
+        """The database's own default level; SQLAlchemy reads it on the first connect."""
+        level = getattr(self.engine.dialect, "default_isolation_level", None)
+        if level is None:
+            with self.engine.connect():
+                pass
+            level = getattr(self.engine.dialect, "default_isolation_level", None)
+        return level or "READ COMMITTED"
 
     @property
     def transactional_engine(self) -> Engine:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 
-# Leading comments and whitespace, then up to four words.
-_LEAD = re.compile(r"(?:\s+|--[^\n]*\n?|/\*.*?\*/)*", re.S)
-_WORD = re.compile(r"[A-Za-z_]+")
+# Comments, words, and anything else; only the words count.
+_TOKEN = re.compile(r"--[^\n]*|/\*.*?\*/|([A-Za-z_]+)|[^A-Za-z_/-]+|.", re.S)
 
 _OBJECT_WORDS = {
     "table",
@@ -43,14 +42,23 @@ _OBJECT_WORDS = {
 _SKIP_WORDS = {"or", "replace", "temp", "temporary", "unique", "if", "not", "exists", "unlogged", "global", "local"}
 
 
+# Up to six words separated only by white space: the common case, one regex call.
+_PLAIN_WORDS = re.compile(r"\s*([A-Za-z_]+)" + r"(?:\s+([A-Za-z_]+))?" * 5 + r"(\s*(?:--|/\*))?")
+
+
 def leading_words(sql: str, limit: int = 6) -> list[str]:
     """The first keywords of a statement, lower-cased, comments skipped."""
-    pos = _LEAD.match(sql).end()
+    m = _PLAIN_WORDS.match(sql)
+    if m and not m.group(7):
+        words = [w.lower() for w in m.groups()[:6] if w]
+        if len(words) >= limit or m.end() == len(sql) or not sql[m.end()].isalpha():
+            return words[:limit]
     words: list[str] = []
-    for m in _WORD.finditer(sql, pos):
-        words.append(m.group(0).lower())
-        if len(words) >= limit:
-            break
+    for m in _TOKEN.finditer(sql):
+        if m.group(1):
+            words.append(m.group(1).lower())
+            if len(words) >= limit:
+                break
     return words
 
 
