@@ -9,6 +9,7 @@ default database in the user's data directory.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
@@ -21,6 +22,10 @@ DEFAULT_DB_NAME = "default.sqlite3"
 
 # Passwords this process has seen; every message shown to the user is scrubbed of them.
 _SECRETS: set[str] = set()
+
+
+# "postgresql:/x", "sqlite:foo": a URL with a typo, not a file name.
+_SCHEME_TYPO = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
 
 
 class BadURL(ValueError):
@@ -43,6 +48,8 @@ def resolve(text: str | None, environ: os._Environ[str] | dict[str, str] | None 
     if "://" not in text:
         if text == ":memory:":
             return make_url("sqlite://")
+        if _SCHEME_TYPO.match(text) and not Path(text).exists():
+            raise BadURL(f"not a valid database URL: {mask_text(text)} (expected dialect[+driver]://…)")
         # A bare path: an SQLite file (created on first write, as sqlite3 does).
         return make_url(f"sqlite:///{Path(text).expanduser().resolve()}")
     try:
