@@ -63,6 +63,8 @@ class Database:
             kwargs: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"}
             if url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:"):
                 kwargs["pool_size"] = pool_size
+            if url.get_backend_name() == "postgresql" and "application_name" not in url.query:
+                kwargs["connect_args"] = {"application_name": "sqlshell"}  # so a DBA sees who we are
             self.engine: Engine = create_engine(url, **kwargs)
         except NoSuchModuleError as exc:
             raise ConnectError(
