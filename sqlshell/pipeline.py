@@ -19,10 +19,17 @@ from sqlshell.split import Kind, Statement
 from sqlshell.state import Shell
 
 
+class NestedFailure(Exception):
+    """A statement of a nested script (``\\i``, ``\\e``) failed and its error was
+    shown; the meta-command that ran the script fails without another line, so
+    the outer script stops too under on-error stop, as in psql."""
+
+
 class Pipeline:
-    def __init__(self, shell: Shell) -> None:
+    def __init__(self, shell: Shell, source: str | None = None) -> None:
         self.shell = shell
         self.failures = 0
+        self.source = source  # a nested script's name: its error lines say where they come from
 
     def execute(self, stmt: Statement) -> bool:
         """Run one statement and show its outcome; False if it failed."""
@@ -31,7 +38,9 @@ class Pipeline:
         opts = shell.settings.render_options()
         if stmt.terminator.startswith("\\gx"):
             opts = type(opts)(**{**opts.__dict__, "expanded": True})
-        ok = True
+        if stmt.kind is Kind.SQL:
+            shell.last_sql = stmt.text  # what \e edits, whether or not it works
+        ok, told = True, False
         try:
             with dispatch(stmt, shell) as outcome:
                 render(outcome, opts, out.write)
@@ -41,22 +50,29 @@ class Pipeline:
                 out.note(line)
         except QuitRequested:
             raise
+        except NestedFailure:
+            ok, told = False, True  # the nested statement already said what failed
         except UserError as exc:
             ok = False
-            out.error(f"{_where(stmt)}{exc}")
+            out.error(f"{self._from}{_where(stmt)}{exc}")
         except DBAPIError as exc:
             ok = False
-            out.error(describe_db_error(exc, stmt.text, stmt.line))
+            out.error(self._from + describe_db_error(exc, stmt.text, stmt.line))
         except SQLAlchemyError as exc:
             ok = False
-            out.error(f"{_where(stmt)}{one_line(str(exc))}")
+            out.error(f"{self._from}{_where(stmt)}{one_line(str(exc))}")
         if not ok:
             self.failures += 1
         out.flush()
         if shell.settings.timing:
             out.note(f"Time: {(time.perf_counter() - started) * 1000:.3f} ms")
-        self._report_state(stmt, ok)
+        if not told:
+            self._report_state(stmt, ok)
         return ok
+
+    @property
+    def _from(self) -> str:
+        return f"{self.source}: " if self.source else ""
 
     def _report_state(self, stmt: Statement, ok: bool) -> None:
         txn = self.shell.txn()
@@ -88,6 +104,19 @@ class Pipeline:
         if told:
             return ExitStatus.STATEMENT_FAILED
         return ExitStatus.STATEMENT_FAILED if self.failures else ExitStatus.OK
+
+
+def run_nested(shell: Shell, statements: Iterable[Statement], source: str | None = None) -> None:
+    """Run a script from inside a meta-command (``\\i``, ``\\e``) exactly as the
+    outer input runs: same shell, mode and transaction, same rendering and
+    on-error policy. ``\\q`` inside it quits the shell (QuitRequested passes
+    through). Raises NestedFailure when one of its statements failed."""
+    inner = Pipeline(shell, source)
+    for stmt in statements:
+        if not inner.execute(stmt) and shell.settings.on_error_stop:
+            break
+    if inner.failures:
+        raise NestedFailure
 
 
 def _where(stmt: Statement) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from enum import StrEnum
+from pathlib import Path
 from typing import Protocol
 
 from sqlshell.commands.registry import Registry, build_registry
@@ -90,6 +91,8 @@ class Shell:
         self.engine_executor = EngineExecutor(db)
         self.held: HeldConnection | None = None  # connection mode
         self.session: Transactional | None = None  # session mode
+        self.last_sql: str | None = None  # the last SQL statement run: what \e edits
+        self.scripts: list[Path] = []  # the \i files being run, innermost last (\ir's base)
 
     @property
     def transactional(self) -> Transactional | None:
@@ -131,6 +134,21 @@ class Shell:
             notes.append("an ORM session: stage objects with \\add, \\change, \\remove; \\flush sends them")
         self.mode = mode
         return [f"{mode.value} mode", *notes]
+
+    def reconnect(self, db: Database) -> None:
+        """Move the shell to another (already checked) database, keeping its mode.
+        Raises OpenWork, before anything changes, when the current mode holds
+        uncommitted work. The old engine is disposed last, so its pooled
+        connections are not left open behind the user's back."""
+        self.ensure_no_open_work("connect elsewhere")
+        mode, old = self.mode, self.db
+        self.set_mode(Mode.ENGINE)  # gives back the held connection / closes the session
+        self.db, self.engine_executor = db, EngineExecutor(db)
+        try:
+            if mode is not Mode.ENGINE:
+                self.set_mode(mode)
+        finally:
+            old.dispose()
 
     def ensure_no_open_work(self, action: str) -> None:
         holder = self.transactional
@@ -183,4 +201,5 @@ class Shell:
             if holder is not None:
                 holder.close()
         self.held = self.session = None
+        self.output.redirect(None)  # closes a \o file
         self.db.dispose()

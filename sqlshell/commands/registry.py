@@ -131,6 +131,8 @@ class Registry:
 
 def build_registry() -> Registry:
     """Every meta-command the shell knows, from the command modules."""
-    from sqlshell.commands import core, transaction
+    from sqlshell.commands import connect, core, describe, files, session, transaction
 
-    return Registry([core.commands, transaction.commands])
+    return Registry(
+        [core.commands, transaction.commands, session.commands, describe.commands, files.commands, connect.commands]
+    )

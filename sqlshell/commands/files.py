@@ -1,0 +1,146 @@
+"""Meta-commands that read statements from files or write results to one:
+``\\i``/``\\ir`` run a script, ``\\e`` runs what the user edited, ``\\o``
+sends results to a file.
+
+A script runs through the same pipeline as the outer input (``run_nested``):
+in the current mode and transaction, statement by statement, streamed, with
+the same on-error policy; a failure inside it fails the ``\\i`` too, so an
+outer script stops where psql's would.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlshell.commands.registry import Args, CommandSet
+from sqlshell.errors import UserError
+from sqlshell.results import Outcome
+from sqlshell.source import InputError, stream_statements, text_statements
+
+if TYPE_CHECKING:
+    from sqlshell.state import Shell
+
+commands = CommandSet("Files")
+
+MAX_DEPTH = 16  # nested \i levels: deeper is a file including itself
+
+
+@commands.add("\\i", "FILE", "run the statements in FILE (relative to the current directory)", aliases=("\\include",))
+def include(shell: Shell, args: Args) -> Outcome:
+    word = _one_path(args, "\\i FILE")
+    return run_file(shell, Path(word).expanduser(), word)
+
+
+@commands.add(
+    "\\ir",
+    "FILE",
+    "run FILE, relative to the directory of the script being run",
+    aliases=("\\include_relative",),
+)
+def include_relative(shell: Shell, args: Args) -> Outcome:
+    word = _one_path(args, "\\ir FILE")
+    path = Path(word).expanduser()
+    if shell.scripts and not path.is_absolute():
+        path = shell.scripts[-1].parent / path
+    return run_file(shell, path, word)
+
+
+def run_file(shell: Shell, path: Path, shown: str) -> Outcome:
+    """Run a script file; ``shown`` is its name as the user wrote it (for messages)."""
+    from sqlshell.pipeline import run_nested  # the pipeline imports the shell, which imports the commands
+
+    if len(shell.scripts) >= MAX_DEPTH:
+        raise UserError(f"cannot run {shown}: scripts nested {MAX_DEPTH} deep", "does a script include itself?")
+    try:
+        stream = path.open("rb")
+    except OSError as exc:
+        raise UserError(f"cannot read {shown}: {exc.strerror or exc}") from exc
+    shell.scripts.append(path.absolute())
+    try:
+        with stream:
+            run_nested(shell, stream_statements(stream, shell.db.nested_comments, shown), shown)
+    except InputError as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        shell.scripts.pop()
+    return Outcome()
+
+
+@commands.add("\\o", "[FILE]", "send results to FILE (created or emptied); \\o alone: back to standard output")
+def output(shell: Shell, args: Args) -> Outcome:
+    args.at_most(1, "\\o [FILE]")
+    if not args.words:
+        shell.output.redirect(None)
+        return Outcome.message("results go to standard output")
+    word = args.words[0]
+    if word.startswith("|"):
+        raise UserError("\\o cannot pipe results to a command", "give a file name")
+    try:
+        # newline="": the file gets exactly what the renderer wrote (CSV's CRLF included).
+        file = Path(word).expanduser().open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise UserError(f"cannot write {word}: {exc.strerror or exc}") from exc
+    shell.output.redirect(file)
+    return Outcome.message(f"results go to {word}")
+
+
+@commands.add(
+    "\\e",
+    "[FILE]",
+    "edit the last statement (or FILE) in $EDITOR, then run what was saved",
+)
+def edit(shell: Shell, args: Args) -> Outcome:
+    args.at_most(1, "\\e [FILE]")
+    if args.words:
+        word = args.words[0]
+        path = Path(word).expanduser()
+        run_editor(path)
+        return run_file(shell, path, word)
+    from sqlshell.pipeline import run_nested
+
+    # A private directory: the statement may hold secrets.
+    with tempfile.TemporaryDirectory(prefix="sqlshell-") as tmp:
+        path = Path(tmp) / "statement.sql"
+        path.write_text((shell.last_sql or "") + "\n", encoding="utf-8")
+        run_editor(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"cannot read what the editor saved: {exc}") from exc
+    statements = text_statements(text, shell.db.nested_comments)
+    if not statements:
+        return Outcome.message("nothing to run")
+    run_nested(shell, statements)
+    return Outcome()
+
+
+def editor_command() -> list[str]:
+    """$EDITOR, else $VISUAL (psql's order), else vi; it may carry arguments (``code -w``)."""
+    return shlex.split(os.environ.get("EDITOR") or os.environ.get("VISUAL") or "vi")
+
+
+def run_editor(path: Path) -> None:
+    """Let the user edit ``path``; raises UserError unless the editor ends well."""
+    command = editor_command()
+    if not command:
+        raise UserError("$EDITOR is empty", "set EDITOR to your editor's command")
+    try:
+        done = subprocess.run([*command, str(path)], check=False)
+    except OSError as exc:
+        raise UserError(
+            f"cannot start the editor {command[0]}: {exc.strerror or exc}", "set EDITOR to your editor's command"
+        ) from exc
+    if done.returncode != 0:
+        raise UserError(f"the editor exited with status {done.returncode}; nothing was run")
+
+
+def _one_path(args: Args, usage: str) -> str:
+    args.at_most(1, usage)
+    if not args.words or not args.words[0]:
+        raise UserError(f"{usage.split()[0]} needs a file name", f"usage: {usage}")
+    return args.words[0]
