@@ -30,8 +30,8 @@ def run_txn_command(cmd: TxnCommand, shell: Shell) -> Outcome:
     if (
         cmd.action in ("begin", "commit", "rollback")
         and shell.settings.single_transaction
-        and shell.held is not None
-        and shell.held.in_transaction
+        and shell.transactional is not None
+        and shell.transactional.in_transaction
     ):
         raise UserError(
             f"{cmd.action.upper().replace('_', ' TO ')} is not allowed with --single-transaction",
