@@ -163,6 +163,7 @@ class Database:
     def _install_events(self) -> None:
         event.listen(self.engine, "before_cursor_execute", _mark_running)
         event.listen(self.engine, "after_cursor_execute", _remember_status)
+        event.listen(self.engine.pool, "connect", _mark_checkin)  # a new connection needs no ping
         event.listen(self.engine.pool, "checkin", _mark_checkin)
         event.listen(self.engine.pool, "checkout", self._ping_if_idle)
         if self.is_sqlite:
