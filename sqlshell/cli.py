@@ -12,9 +12,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 import click
+from click.shell_completion import CompletionItem
 
 from sqlshell import __version__
 from sqlshell.exitstatus import ExitStatus
@@ -36,8 +38,19 @@ def _check_format(ctx: click.Context, param: click.Parameter, value: str) -> str
     return value
 
 
+def _complete_format(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from sqlshell.render import known_formats
+
+    return [f for f in known_formats() if f.startswith(incomplete.lower())]
+
+
+def _complete_path(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Shell completion offers file names (an SQLite file, a script)."""
+    return [CompletionItem(incomplete, type="file")]
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("url", required=False)
+@click.argument("url", required=False, shell_complete=_complete_path)
 @click.option(
     "-c",
     "--command",
@@ -47,7 +60,13 @@ def _check_format(ctx: click.Context, param: click.Parameter, value: str) -> str
     help="Run SQL (or a meta-command) and exit; repeatable.",
 )
 @click.option(
-    "-f", "--file", "files", multiple=True, metavar="FILE", help="Run the statements in FILE and exit; repeatable."
+    "-f",
+    "--file",
+    "files",
+    multiple=True,
+    metavar="FILE",
+    help="Run the statements in FILE and exit; repeatable.",
+    shell_complete=_complete_path,
 )
 @click.option(
     "--mode",
@@ -56,7 +75,15 @@ def _check_format(ctx: click.Context, param: click.Parameter, value: str) -> str
     show_default=True,
     help="How statements run: pooled one-shot calls, a held connection, or an ORM session.",
 )
-@click.option("--format", "fmt", default="table", callback=_check_format, metavar="FORMAT", help=FORMAT_HELP)
+@click.option(
+    "--format",
+    "fmt",
+    default="table",
+    callback=_check_format,
+    metavar="FORMAT",
+    help=FORMAT_HELP,
+    shell_complete=_complete_format,
+)
 @click.option("-q", "--quiet", is_flag=True, help="No command tags, row-count footers or notes.")
 @click.option(
     "--on-error",
@@ -115,6 +142,7 @@ def cli(
         echo=echo,
         single_transaction=single_transaction,
     )
+    mode = _apply_config_file(settings, mode)
     try:
         code = _run(url, commands, files, mode, settings, ask_password)
     except KeyboardInterrupt:
@@ -130,6 +158,23 @@ def cli(
         click.echo(f"sqlshell: internal error: {what} (--debug shows details)", err=True)
         code = ExitStatus.BAD_USAGE
     sys.exit(int(code))
+
+
+def _apply_config_file(settings: Settings, mode: str) -> str:
+    """config.toml's values, where the command line left the option at its
+    default; returns the mode to start in."""
+    from click.core import ParameterSource
+
+    from sqlshell import config
+
+    cfg, problem = config.load()
+    if problem:
+        click.echo(problem, err=True)
+    ctx = click.get_current_context()
+    options = {"format": "fmt", "null": "null", "mode": "mode"}
+    given = {key for key, param in options.items() if ctx.get_parameter_source(param) is not ParameterSource.DEFAULT}
+    config.apply(cfg, settings, skip=given)
+    return mode if "mode" in given else cfg.get("mode", mode)
 
 
 def _run(
@@ -184,52 +229,77 @@ def _run_script(shell: Shell, commands: tuple[str, ...], files: tuple[str, ...])
     from sqlshell.pipeline import Pipeline
 
     pipeline = Pipeline(shell)
-    settings, out = shell.settings, shell.output
+    settings = shell.settings
     if settings.single_transaction:
         settings.on_error_stop = True
         transaction.begin(shell)
     with ExitStack() as stack:
-        for statements in _sources(shell, commands, files, stack):
-            pipeline.run(statements)
+        for path, statements in _sources(shell, commands, files, stack):
+            if path is not None:
+                shell.scripts.append(path)  # \ir inside the file is relative to it
+            try:
+                pipeline.run(statements)
+            finally:
+                if path is not None:
+                    shell.scripts.pop()
             if pipeline.failures and settings.on_error_stop:
                 break
-    if settings.single_transaction and shell.held is not None and shell.held.in_transaction:
-        if pipeline.failures:
-            shell.held.rollback()
-            out.error(
-                "--single-transaction: a statement failed, so the whole script was rolled back; nothing was changed"
-            )
-        else:
-            outcome = shell.held.commit()
-            for line in outcome.warnings:
-                out.error(line)
+    holder = shell.transactional
+    open_work = holder is not None and (holder.in_transaction or holder.open_work())
+    if settings.single_transaction and open_work and not _end_single_transaction(shell, pipeline.failures > 0):
+        pipeline.failures += 1
     return pipeline.finish_script()
+
+
+def _end_single_transaction(shell: Shell, failed: bool) -> bool:
+    """--single-transaction: commit the whole script, or roll all of it back, and
+    say so. False when nothing could be committed."""
+    from sqlalchemy.exc import DBAPIError
+
+    from sqlshell.commands import transaction
+    from sqlshell.errors import describe_db_error
+
+    out = shell.output
+    if failed:
+        transaction.rollback(shell)
+        out.error("--single-transaction: a statement failed, so the whole script was rolled back; nothing was changed")
+        return False
+    try:
+        outcome = transaction.commit(shell)
+    except DBAPIError as exc:
+        shell.discard_open_work()
+        out.error(f"--single-transaction: COMMIT failed, nothing was changed: {describe_db_error(exc)}")
+        return False
+    for line in outcome.warnings:
+        out.error(line)
+    return outcome.tag == "COMMIT"
 
 
 def _sources(
     shell: Shell, commands: tuple[str, ...], files: tuple[str, ...], stack: ExitStack
-) -> Iterator[Iterable[Statement]]:
+) -> Iterator[tuple[Path | None, Iterable[Statement]]]:
     """The statement streams in command-line order: -c strings, then -f files,
-    else standard input. Every file is opened before anything runs, so an
-    unreadable file has no partial effect."""
+    else standard input; each with its file's path (for \\ir). Every file is
+    opened before anything runs, so an unreadable file has no partial effect."""
     from sqlshell.source import InputError, stream_statements, text_statements
 
     nested = shell.db.nested_comments
-    opened: list[tuple[BinaryIO, str]] = []
+    opened: list[tuple[BinaryIO, str, Path | None]] = []
     for path in files:
         if path == "-":
-            opened.append((sys.stdin.buffer, "standard input"))
+            opened.append((sys.stdin.buffer, "standard input", None))
             continue
         try:
-            opened.append((stack.enter_context(open(path, "rb")), path))  # noqa: SIM115 - closed by the stack
+            stream = stack.enter_context(open(path, "rb"))  # noqa: SIM115 - closed by the stack
         except OSError as exc:
             raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        opened.append((stream, path, Path(path).resolve()))
     for text in commands:
-        yield text_statements(text, nested)
-    for stream, name in opened:
-        yield stream_statements(stream, nested, name)
+        yield None, text_statements(text, nested)
+    for stream, name, resolved in opened:
+        yield resolved, stream_statements(stream, nested, name)
     if not commands and not files:
-        yield stream_statements(sys.stdin.buffer, nested, "standard input")
+        yield None, stream_statements(sys.stdin.buffer, nested, "standard input")
 
 
 def main() -> None:

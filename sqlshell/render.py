@@ -36,6 +36,7 @@ class RenderOptions:
     null: str = "<null>"  # how NULL is shown in table formats (psql shows nothing)
     quiet: bool = False  # no tags, no "(N rows)" footers
     expanded: bool = False
+    auto_width: int | None = None  # \x auto: expanded when a table row would be wider than this
 
 
 def render(outcome: Outcome, opts: RenderOptions, write: Write) -> int:
@@ -44,7 +45,10 @@ def render(outcome: Outcome, opts: RenderOptions, write: Write) -> int:
     tag = outcome.tag
     if outcome.columns is not None:
         renderer = _RENDERERS.get(opts.format, _render_tabulate)
-        count = renderer(outcome.columns, outcome.batches, opts, write)
+        batches = outcome.batches
+        if opts.auto_width and opts.format == "table" and not opts.expanded and len(outcome.columns) > 1:
+            opts, batches = _auto_expand(outcome.columns, batches, opts)
+        count = renderer(outcome.columns, batches, opts, write)
         if opts.format == "table" or opts.format not in NATIVE_FORMATS:
             if outcome.footer and not opts.quiet and not opts.expanded:
                 write(f"({count} {'row' if count == 1 else 'rows'})\n")
@@ -60,6 +64,32 @@ def render(outcome: Outcome, opts: RenderOptions, write: Write) -> int:
 
 
 _ROW_CHANGING = ("INSERT", "UPDATE", "DELETE", "MERGE")
+
+
+def table_width(columns: Sequence[Column], rows: Iterable[tuple[Any, ...]], null: str) -> int:
+    """Terminal columns the aligned table of these rows takes (its widest line)."""
+    widths = [display_width(c.name) for c in columns]
+    for i, col in enumerate(zip(*rows, strict=True)):
+        for text in column_text(col, null):
+            w = max(map(display_width, text.split("\n"))) if "\n" in text else display_width(text)
+            widths[i] = max(widths[i], w)
+    return sum(widths) + 3 * max(len(widths) - 1, 0) + 2
+
+
+def _auto_expand(
+    columns: list[Column], batches: Iterable[list[tuple[Any, ...]]], opts: RenderOptions
+) -> tuple[RenderOptions, Iterable[list[tuple[Any, ...]]]]:
+    """psql's ``\\x auto``, decided on the first batch (rows stream, so later
+    batches cannot change a layout already on the screen)."""
+    import dataclasses
+    from itertools import chain
+
+    it = iter(batches)
+    first = next(it, None)
+    if first is None:
+        return opts, ()
+    expanded = table_width(columns, first, opts.null) > (opts.auto_width or 0)
+    return dataclasses.replace(opts, expanded=expanded), chain([first], it)
 
 
 # -- psql's aligned table ---------------------------------------------------

@@ -1,74 +1,49 @@
 """The interactive loop: prompt → pipeline, like prompt_toolkit's tutorial REPL.
 
-prompt_toolkit owns editing, history and the multi-line buffer; Enter runs
-the input only when the splitter says it is complete (ends with ``;`` or is a
-meta-command), otherwise it inserts a newline, as psql does. The prompt shows
-the database, the mode and psql's transaction indicator (``*`` open, ``!`` failed).
+The PromptSession (editing, history, completion, toolbar) is built in
+``sqlshell.prompt``. What the loop adds to the script pipeline is what only
+makes sense with a person at a terminal: asking before a destructive
+statement, paging results taller or wider than the screen, keeping the
+completion catalog fresh after DDL, and asking what to do with an open
+transaction on the way out. The prompt shows the database, the mode and
+psql's transaction indicator (``*`` open, ``!`` failed).
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from prompt_toolkit import PromptSession
-from prompt_toolkit.history import FileHistory, History, InMemoryHistory
-from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
 from sqlshell import __version__
+from sqlshell.cancel import Canceller
+from sqlshell.catalog import catalog_for, refresh
 from sqlshell.commands.core import QuitRequested
+from sqlshell.commands.registry import parse_meta
+from sqlshell.destructive import destructive_reason
 from sqlshell.exitstatus import ExitStatus
-from sqlshell.paths import state_dir
+from sqlshell.pager import PagedStream, pager_command, usable
 from sqlshell.pipeline import Pipeline
+from sqlshell.prompt import make_session
 from sqlshell.source import text_statements
-from sqlshell.split import is_complete
+from sqlshell.split import Kind, Statement
 from sqlshell.state import Shell
+from sqlshell.tags import leading_words
+
+__all__ = ["make_session", "run_repl"]
+
+_DDL = frozenset({"create", "alter", "drop"})
+# Meta-commands after which the tables may have changed (they run scripts, or say so).
+# (\connect needs nothing: a new database gets its own catalog.)
+_REFRESH_AFTER = frozenset({"\\i", "\\ir", "\\include", "\\include_relative", "\\e", "\\refresh"})
 
 
-def _history() -> History:
-    """A history file only the user can read (statements can hold secrets)."""
-    try:
-        directory = state_dir()
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / "history"
-        fd = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
-        os.close(fd)
-        os.chmod(path, 0o600)
-        return FileHistory(str(path))
-    except OSError:
-        return InMemoryHistory()
-
-
-def _key_bindings(shell: Shell) -> KeyBindings:
-    kb = KeyBindings()
-
-    @kb.add("enter")
-    def _(event: KeyPressEvent) -> None:
-        buf = event.current_buffer
-        if is_complete(buf.text, shell.db.nested_comments) or buf.text.strip() in ("", "quit", "exit"):
-            buf.validate_and_handle()
-        else:
-            buf.insert_text("\n")
-
-    @kb.add("escape", "enter")
-    def _(event: KeyPressEvent) -> None:
-        event.current_buffer.insert_text("\n")
-
-    return kb
-
-
-def make_session(shell: Shell, **kwargs: Any) -> PromptSession[str]:
-    return PromptSession(
-        multiline=True,
-        key_bindings=_key_bindings(shell),
-        history=kwargs.pop("history", None) or _history(),
-        **kwargs,
-    )
-
-
-def run_repl(shell: Shell, **session_kwargs: Any) -> ExitStatus:
-    session = make_session(shell, **session_kwargs)
-    pipeline = Pipeline(shell)
+def run_repl(shell: Shell, session: PromptSession[str] | None = None, **session_kwargs: Any) -> ExitStatus:
+    session = session or make_session(shell, **session_kwargs)
+    catalog_for(shell.db)  # start reading table names now, in the background
+    loop = _Loop(shell)
     out = shell.output
     out.note(f"sqlshell {__version__}: {shell.db.display_url} ({shell.db.dialect}), {shell.mode.value} mode")
     out.note("\\? lists the meta-commands, \\q quits")
@@ -86,39 +61,134 @@ def run_repl(shell: Shell, **session_kwargs: Any) -> ExitStatus:
                 break
             continue
         try:
-            for stmt in text_statements(text, shell.db.nested_comments):
-                pipeline.execute(stmt)
+            loop.run(text)
         except QuitRequested:
             if _may_quit(shell):
                 break
     return ExitStatus.OK
 
 
+class _Loop:
+    """One input's statements, with the interactive checks around each."""
+
+    def __init__(self, shell: Shell) -> None:
+        self.shell = shell
+        self.pipeline = Pipeline(shell)
+        self.canceller = Canceller()
+        self.ddl_in_transaction = False
+
+    def run(self, text: str) -> None:
+        shell = self.shell
+        statements = text_statements(text, shell.db.nested_comments)
+        for i, stmt in enumerate(statements):
+            if not self._confirmed(stmt):
+                rest = " (nor the rest of the input)" if i < len(statements) - 1 else ""
+                shell.output.note(f"not run{rest}")
+                return
+            try:
+                with paging(shell), self.canceller.armed():
+                    self.pipeline.execute(stmt)
+            except KeyboardInterrupt:
+                # Ctrl-C while rows were being printed (a running statement is cancelled
+                # on the server instead, and reports its own error).
+                shell.output.flush()
+                shell.output.note(
+                    "interrupted" + (" (the rest of the input was not run)" if i < len(statements) - 1 else "")
+                )
+                return
+            finally:
+                self._after(stmt)
+
+    def _confirmed(self, stmt: Statement) -> bool:
+        settings = self.shell.settings
+        if stmt.kind is not Kind.SQL or not (settings.interactive and settings.destructive_warning):
+            return True
+        reason = destructive_reason(stmt.text)
+        if reason is None:
+            return True
+        answer = ask(f"{reason}: run it? [y/N] ")
+        return answer.strip().lower() in ("y", "yes")
+
+    def _after(self, stmt: Statement) -> None:
+        """Keep completion's table and column names in step with DDL."""
+        db = self.shell.db
+        catalog_for(db)  # after \connect: start on the new database's names
+        if stmt.kind is Kind.META:
+            changed = parse_meta(stmt.text)[0] in _REFRESH_AFTER
+        else:
+            words = leading_words(stmt.text, 1)
+            changed = bool(words) and words[0] in _DDL
+        idle = self.shell.txn().state == "idle"
+        if changed:
+            refresh(db)  # seen by other connections now if it autocommitted…
+            self.ddl_in_transaction = not idle
+        elif self.ddl_in_transaction and idle:
+            refresh(db)  # …or once its transaction has ended (committed or rolled back)
+            self.ddl_in_transaction = False
+
+
+@contextmanager
+def paging(shell: Shell) -> Iterator[None]:
+    """Route one statement's results through the pager when they do not fit
+    (interactive, pager on, results going to a terminal, a pager installed)."""
+    out, settings = shell.output, shell.settings
+    target = out.stdout
+    on_terminal = out.results is target and getattr(target, "isatty", lambda: False)()
+    command = pager_command(settings.pager_command)
+    if not (settings.interactive and settings.pager and on_terminal and usable(command)):
+        yield
+        return
+    stream = PagedStream(target, command)
+    out.stdout = stream  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        out.stdout = target
+        stream.flush()
+
+
+def ask(question: str) -> str:
+    """A plain line of input (not the SQL buffer's Enter rules); Ctrl-C or
+    Ctrl-D answer with nothing."""
+    asker: PromptSession[str] = PromptSession()
+    try:
+        return asker.prompt(question)
+    except (EOFError, KeyboardInterrupt):
+        return ""
+
+
 def _may_quit(shell: Shell) -> bool:
-    """Never drop an open transaction silently: ask commit / rollback / stay."""
-    txn = shell.txn()
-    if txn.state == "idle":
+    """Never drop open work silently (a transaction, staged or flushed objects):
+    ask commit / rollback / stay."""
+    holder = shell.transactional
+    work = holder.open_work() if holder is not None else None
+    if work is None:
         return True
     out = shell.output
-    question = f"a transaction is open ({txn.summary()}): [c]ommit, [r]ollback, or [s]tay? "
-    asker: PromptSession[str] = PromptSession()  # plain line input, not the SQL buffer's Enter rules
+    question = f"{work}: [c]ommit, [r]ollback, or [s]tay? "
     while True:
-        try:
-            answer = asker.prompt(question).strip().lower()
-        except (EOFError, KeyboardInterrupt):
-            answer = "s"
+        answer = ask(question).strip().lower() or "s"
         if answer in ("c", "commit"):
-            from sqlshell.commands.transaction import commit
+            from sqlalchemy.exc import DBAPIError
 
-            outcome = commit(shell)
+            from sqlshell.commands.transaction import commit
+            from sqlshell.errors import describe_db_error
+
+            try:
+                outcome = commit(shell)
+            except DBAPIError as exc:
+                out.error(describe_db_error(exc))
+                out.note("still here: the commit failed")
+                return False
             for line in outcome.warnings:
                 out.warn(line)
             out.note(str(outcome.tag))
             return True
         if answer in ("r", "rollback"):
-            shell.discard_open_work()
+            for line in shell.discard_open_work():
+                out.note(line)
             out.note("ROLLBACK")
             return True
-        if answer in ("s", "stay", ""):
-            out.note("still here; the transaction stays open")
+        if answer in ("s", "stay"):
+            out.note("still here; the work stays open")
             return False

@@ -20,6 +20,20 @@ class Settings:
     timing: bool = False
     single_transaction: bool = False
     interactive: bool = False
+    # Interactive use only (the REPL reads them; scripts never page or ask).
+    expanded_auto: bool = False  # \x auto: expanded when a row is wider than the terminal
+    pager: bool = True  # \pager on|off: long or wide results go through the pager
+    pager_command: str = ""  # empty: $PAGER, else "less -SRXF"
+    key_bindings: str = "emacs"  # or "vi"
+    destructive_warning: bool = True  # confirm DROP, TRUNCATE, DELETE/UPDATE without WHERE
+    history_size: int = 10000  # entries kept in the history file
 
     def render_options(self) -> RenderOptions:
-        return RenderOptions(format=self.format, null=self.null, quiet=self.quiet, expanded=self.expanded)
+        auto_width = None
+        if self.expanded_auto and self.interactive and not self.expanded:
+            import shutil
+
+            auto_width = shutil.get_terminal_size().columns
+        return RenderOptions(
+            format=self.format, null=self.null, quiet=self.quiet, expanded=self.expanded, auto_width=auto_width
+        )

@@ -117,7 +117,7 @@ def test_quitting_with_an_open_transaction_asks(repl: Repl) -> None:
     repl.send("r\r")  # roll back and quit
     assert repl.finish() == 0
     err = repl.stderr.getvalue()
-    assert "still here; the transaction stays open" in err and "ROLLBACK" in err
+    assert "still here; the work stays open" in err and "ROLLBACK" in err
 
 
 def test_unknown_meta_command_keeps_the_shell_going(repl: Repl) -> None:
@@ -125,3 +125,16 @@ def test_unknown_meta_command_keeps_the_shell_going(repl: Repl) -> None:
     assert repl.finish() == 0
     assert "unknown meta-command \\frobnicate" in repl.stderr.getvalue()
     assert " z \n---\n 5\n" in repl.stdout.getvalue()
+
+
+def test_quitting_with_staged_objects_asks(db_url: str, table: str) -> None:
+    from conftest import run_cli
+
+    run_cli([db_url, "-c", f"create table {table} (id integer primary key, name text)"])
+    repl = Repl(db_url)
+    repl.send(f"\\mode session\r\\add {table} id=1 name='x'\r\\q\r")
+    repl.send("c\r")  # commit (flushing first) and quit
+    assert repl.finish() == 0
+    assert "COMMIT" in repl.stderr.getvalue()  # the answer to the question, so it was asked
+    out = run_cli([db_url, "--format", "csv", "-q", "-c", f"select name from {table}", "-c", f"drop table {table}"])
+    assert out.stdout.startswith("name\r\nx\r\n")

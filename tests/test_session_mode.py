@@ -296,3 +296,15 @@ def test_prompt_counts_staged_objects_and_typed_sql_ends_the_transaction(
     out, _ = sh.run("COMMIT;")
     assert "COMMIT" in out and sh.prompt.endswith(" session +0 ~0 -0> ")
     assert titles(observer, films) == ["Drama", "A", "B"]
+
+
+def test_single_transaction_in_session_mode_commits(db_url: str, table: str) -> None:
+    from conftest import run_cli
+
+    run_cli([db_url, "-c", f"create table {table} (id integer primary key, name text)"])
+    r = run_cli(
+        [db_url, "--mode", "session", "-1"], input=f"\\add {table} id=1 name='a'\n\\add {table} id=2 name='b'\n"
+    )
+    assert r.code == 0, r.stderr
+    out = run_cli([db_url, "--format", "csv", "-q", "-c", f"select count(*) from {table}", "-c", f"drop table {table}"])
+    assert out.stdout.startswith("count(*)\r\n2\r\n") or out.stdout.startswith("count\r\n2\r\n")

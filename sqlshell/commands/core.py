@@ -86,10 +86,26 @@ def format_(shell: Shell, args: Args) -> Outcome:
     return Outcome.message(f"output format is {fmt}")
 
 
-@commands.add("\\x", "[on|off]", "expanded display: one line per column")
+@commands.add("\\x", "[on|off|auto]", "expanded display: one line per column (auto: rows wider than the screen)")
 def expanded(shell: Shell, args: Args) -> Outcome:
-    shell.settings.expanded = args.switch(shell.settings.expanded, "\\x [on|off]")
-    return Outcome.message(f"expanded display is {'on' if shell.settings.expanded else 'off'}")
+    settings = shell.settings
+    if len(args.words) == 1 and args.words[0].lower() == "auto":
+        settings.expanded, settings.expanded_auto = False, True
+        return Outcome.message("expanded display is auto")
+    # Like psql, \x alone toggles on and off (from auto it goes off).
+    settings.expanded = args.switch(settings.expanded or settings.expanded_auto, "\\x [on|off|auto]")
+    settings.expanded_auto = False
+    return Outcome.message(f"expanded display is {'on' if settings.expanded else 'off'}")
+
+
+@commands.add("\\pager", "[on|off]", "page results taller or wider than the terminal ($PAGER, else less -SRXF)")
+def pager(shell: Shell, args: Args) -> Outcome:
+    from sqlshell.pager import pager_command
+
+    shell.settings.pager = args.switch(shell.settings.pager, "\\pager [on|off]")
+    if not shell.settings.pager:
+        return Outcome.message("pager is off")
+    return Outcome.message(f"pager is on ({pager_command(shell.settings.pager_command)}, interactive use only)")
 
 
 @commands.add("\\timing", "[on|off]", "show how long each statement took")
