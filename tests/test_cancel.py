@@ -4,6 +4,7 @@ while the statement runs in the main thread, as a terminal would send it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -55,3 +56,65 @@ def test_ctrl_c_with_nothing_running_interrupts() -> None:
     with pytest.raises(KeyboardInterrupt), canceller.armed():
         os.kill(os.getpid(), signal.SIGINT)
         time.sleep(1)
+
+
+def _wait_until_running(application: str, url: str, timeout: float) -> bool:
+    """The server says our pg_sleep is running (typed keys may wait a moment
+    while the prompt starts up)."""
+    import psycopg
+
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(
+                "select count(*) from pg_stat_activity where state = 'active' and application_name = %s"
+                " and query like 'select pg_sleep%%'",
+                (application,),
+            ).fetchone()
+            if row and row[0]:
+                return True
+            time.sleep(0.1)
+    return False
+
+
+def test_ctrl_c_in_the_real_repl_on_a_terminal(pg_url: str, tmp_path) -> None:
+    """The whole path: a pseudo-terminal, the real REPL, the terminal's Ctrl-C."""
+    import pty
+    import select
+    import sys
+
+    marker = f"cancel_{os.getpid()}_{time.monotonic_ns()}"
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: sqlshell on the terminal
+        os.environ.update(XDG_STATE_HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path), TERM="xterm")
+        os.execv(sys.executable, [sys.executable, "-m", "sqlshell", f"{pg_url}?application_name={marker}"])
+    seen = b""
+
+    def read_until(marker: bytes, timeout: float) -> bool:
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while marker not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.1)
+            if ready:
+                try:
+                    seen += os.read(fd, 65536)
+                except OSError:
+                    break
+        return marker in seen
+
+    try:
+        assert read_until(b"engine>", 20), seen
+        os.write(fd, b"select pg_sleep(30);\r")
+        assert _wait_until_running(marker, pg_url, 15), seen
+        interrupted = time.monotonic()
+        os.write(fd, b"\x03")  # Ctrl-C, as the terminal sends it
+        assert read_until(b"canceling statement due to user request", 5), seen
+        assert time.monotonic() - interrupted < 2
+        os.write(fd, b"select 6 * 7 as answer;\r")
+        assert read_until(b"42", 10), seen
+        os.write(fd, b"\\q\r")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(fd)
