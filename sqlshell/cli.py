@@ -108,7 +108,7 @@ def _complete_path(ctx: click.Context, param: click.Parameter, incomplete: str) 
     "--null", "null", default="<null>", show_default=True, metavar="TEXT", help="How NULL is shown in tables."
 )
 @click.option("-W", "--password", "ask_password", is_flag=True, help="Ask for the password (not echoed).")
-@click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
+@click.option("--debug", is_flag=True, help="Log the engine and pool on stderr; show a traceback for internal errors.")
 @click.version_option(__version__, prog_name="sqlshell")
 def cli(
     url: str | None,
@@ -143,6 +143,10 @@ def cli(
         single_transaction=single_transaction,
     )
     mode = _apply_config_file(settings, mode)
+    if debug:
+        from sqlshell import debuglog
+
+        debuglog.enable()
     try:
         code = _run(url, commands, files, mode, settings, ask_password)
     except KeyboardInterrupt:

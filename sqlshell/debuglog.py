@@ -1,0 +1,24 @@
+"""``--debug``: SQLAlchemy's own engine and pool log on stderr (connections
+made, checked out and returned, statements sent), with every known password
+scrubbed from each line before it is written."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from sqlshell.urls import scrub_secrets
+
+
+class _Scrubbed(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub_secrets(super().format(record))
+
+
+def enable() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Scrubbed("debug: %(name)s: %(message)s"))
+    for name in ("sqlalchemy.engine", "sqlalchemy.pool", "psycopg"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.DEBUG if name == "sqlalchemy.pool" else logging.INFO)
+        logger.addHandler(handler)
