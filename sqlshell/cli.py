@@ -9,6 +9,7 @@ runs start fast.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
@@ -217,6 +218,14 @@ def _run(
 
             return run_repl(shell)
         return _run_script(shell, commands, files)
+    except BrokenPipeError:
+        # Whoever read our output stopped (| head): stop too, like psql, but never
+        # drop open work without saying so.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        for line in shell.discard_open_work():
+            out.error(f"sqlshell: output closed; {line}")
+        return ExitStatus.STATEMENT_FAILED
     except InputError as exc:
         shell.discard_open_work()
         out.error(f"sqlshell: {exc}")

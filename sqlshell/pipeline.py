@@ -43,7 +43,10 @@ class Pipeline:
         ok, told = True, False
         try:
             with dispatch(stmt, shell) as outcome:
-                render(outcome, opts, out.write)
+                try:
+                    render(outcome, opts, out.write)
+                finally:
+                    outcome.close()  # a half-read result lets go of its cursor before the connection does
             for line in outcome.warnings:
                 out.warn(line)
             for line in outcome.notes:

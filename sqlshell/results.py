@@ -36,6 +36,13 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     footer: bool = True  # "(N rows)" after a table; off for meta-command listings
 
+    def close(self) -> None:
+        """Stop reading rows (output closed, Ctrl-C): the driver's cursor is
+        released now, before its connection goes back to the pool."""
+        close = getattr(self.batches, "close", None)
+        if close is not None:
+            close()
+
     @classmethod
     def message(cls, *notes: str) -> Outcome:
         return cls(notes=list(notes))

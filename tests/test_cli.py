@@ -230,3 +230,21 @@ def test_pg_error_has_position_and_hint() -> None:
     r = run_cli([require_pg()], input="select 1;\n\nselect\n  nosuchcolumn_q;\n")
     assert r.code == 1
     assert r.stderr == 'line 3: ERROR: column "nosuchcolumn_q" does not exist (at line 4, column 3)\n'
+
+
+def test_closed_output_stops_the_shell_without_hanging(db_url: str) -> None:
+    """`sqlshell … | head -1`: stop like psql, and give the connection back cleanly."""
+    sql = (
+        "select g from generate_series(1, 300000) g"
+        if db_url.startswith("postgresql")
+        else "with recursive c(g) as (select 1 union all select g + 1 from c where g < 300000) select g from c"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sqlshell", db_url, "-c", sql], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # the reader goes away, as `head` does
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert b"Traceback" not in err
