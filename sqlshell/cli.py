@@ -31,10 +31,10 @@ FORMAT_HELP = "table (default), csv, tsv, json, or a tabulate format (grid, gith
 
 
 def _check_format(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    from sqlshell.render import known_formats
+    from sqlshell.render import is_format, known_formats
 
     value = value.lower()
-    if value not in known_formats():
+    if not is_format(value):
         raise click.BadParameter(f"{value!r} is not a format; one of: {', '.join(known_formats())}")
     return value
 

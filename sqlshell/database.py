@@ -63,8 +63,13 @@ class Database:
             kwargs: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"}
             if url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:"):
                 kwargs["pool_size"] = pool_size
-            if url.get_backend_name() == "postgresql" and "application_name" not in url.query:
-                kwargs["connect_args"] = {"application_name": "sqlshell"}  # so a DBA sees who we are
+            if url.get_backend_name() == "postgresql":
+                if "application_name" not in url.query:
+                    kwargs["connect_args"] = {"application_name": "sqlshell"}  # so a DBA sees who we are
+                if url.get_driver_name() == "psycopg":
+                    # hstore values print as the server's text anyway; not asking the
+                    # server about the type saves three statements on every start.
+                    kwargs["use_native_hstore"] = False
             self.engine: Engine = create_engine(url, **kwargs)
         except NoSuchModuleError as exc:
             raise ConnectError(

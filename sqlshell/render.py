@@ -30,6 +30,12 @@ def known_formats() -> list[str]:
     return list(NATIVE_FORMATS) + [f for f in tabulate_formats if f not in NATIVE_FORMATS]
 
 
+def is_format(name: str) -> bool:
+    """Checking a native format does not import tabulate (its import is a
+    tenth of a -c run's start-up)."""
+    return name in NATIVE_FORMATS or name in known_formats()
+
+
 @dataclass(frozen=True)
 class RenderOptions:
     format: str = "table"

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlshell.commands.registry import Args, CommandSet
 from sqlshell.errors import UserError
-from sqlshell.render import known_formats
+from sqlshell.render import is_format, known_formats
 from sqlshell.results import Outcome
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def format_(shell: Shell, args: Args) -> Outcome:
     if not args.words:
         return Outcome.message(f"output format is {shell.settings.format}")
     fmt = args.words[0].lower()
-    if fmt not in known_formats():
+    if not is_format(fmt):
         raise UserError(f"unknown output format {fmt!r}", "one of: " + ", ".join(known_formats()))
     shell.settings.format = fmt
     return Outcome.message(f"output format is {fmt}")

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Inspector
 from sqlalchemy.exc import SAWarning
-from sqlalchemy.orm import Session
 
 from sqlshell.commands.registry import Args, CommandSet
 from sqlshell.errors import UserError
@@ -122,8 +121,8 @@ def _user_connection(shell: Shell) -> Connection | None:
     connection (session mode, once it has one), else None: the engine will do."""
     if shell.held is not None:
         return shell.held.conn
-    orm = getattr(shell.session, "session", None)
-    if isinstance(orm, Session) and orm.get_transaction() is not None:
+    orm = getattr(shell.session, "session", None)  # the ORM Session (imported only in session mode)
+    if orm is not None and orm.get_transaction() is not None:
         return orm.connection()
     return None
 

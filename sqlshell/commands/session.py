@@ -12,7 +12,6 @@ from sqlalchemy import inspect
 
 from sqlshell.commands.registry import Args, CommandSet
 from sqlshell.errors import UserError
-from sqlshell.executors.orm import attribute
 from sqlshell.results import Column, Outcome
 from sqlshell.values_input import (
     Literal,
@@ -28,6 +27,14 @@ from sqlshell.values_input import (
 if TYPE_CHECKING:
     from sqlshell.executors.session import SessionExecutor
     from sqlshell.state import Shell
+
+def attribute(cls: type, column: Any) -> str:
+    """The attribute a column is mapped to. sqlalchemy.orm is imported here, at
+    first use: scripts that never enter session mode do not pay for it."""
+    from sqlshell.executors.orm import attribute as mapped_attribute
+
+    return mapped_attribute(cls, column)
+
 
 commands = CommandSet("Session")
 
