@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -23,6 +23,7 @@ from sqlshell import __version__
 from sqlshell.exitstatus import ExitStatus
 
 if TYPE_CHECKING:
+    from sqlshell.progress import Progress
     from sqlshell.settings import Settings
     from sqlshell.split import Statement
     from sqlshell.state import Shell
@@ -247,7 +248,10 @@ def _run_script(shell: Shell, commands: tuple[str, ...], files: tuple[str, ...])
         settings.on_error_stop = True
         transaction.begin(shell)
     with ExitStack() as stack:
-        for path, statements in _sources(shell, commands, files, stack):
+        progress = _progress(shell, files, stack)
+        if progress is not None:
+            pipeline.on_statement = progress.statement_done
+        for path, statements in _sources(shell, commands, files, stack, progress):
             if path is not None:
                 shell.scripts.append(path)  # \ir inside the file is relative to it
             try:
@@ -288,8 +292,37 @@ def _end_single_transaction(shell: Shell, failed: bool) -> bool:
     return outcome.tag == "COMMIT"
 
 
+def _progress(shell: Shell, files: tuple[str, ...], stack: ExitStack) -> Progress | None:
+    """A progress line when standard error is a terminal (and not -q)."""
+    if shell.settings.quiet or not sys.stderr.isatty():
+        return None
+    from sqlshell.progress import Progress
+
+    sizes = [_size(path) for path in files] if files else [_size("-")]
+    total = None if None in sizes else sum(s or 0 for s in sizes)
+    progress = Progress(sys.stderr, total)
+    shell.output.status = progress
+    stack.callback(progress.clear)
+    return progress
+
+
+def _size(path: str) -> int | None:
+    """Bytes in a file or a redirected standard input; None for a pipe."""
+    import stat
+
+    try:
+        info = os.fstat(sys.stdin.fileno()) if path == "-" else os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+
 def _sources(
-    shell: Shell, commands: tuple[str, ...], files: tuple[str, ...], stack: ExitStack
+    shell: Shell,
+    commands: tuple[str, ...],
+    files: tuple[str, ...],
+    stack: ExitStack,
+    progress: Progress | None = None,
 ) -> Iterator[tuple[Path | None, Iterable[Statement]]]:
     """The statement streams in command-line order: -c strings, then -f files,
     else standard input; each with its file's path (for \\ir). Every file is
@@ -309,10 +342,16 @@ def _sources(
         opened.append((stream, path, Path(path).resolve()))
     for text in commands:
         yield None, text_statements(text, nested)
+    done = 0  # bytes of the streams already read, for the progress line
+
+    def reader(base: int) -> Callable[[int], None] | None:
+        return None if progress is None else (lambda offset: progress.read(base + offset))
+
     for stream, name, resolved in opened:
-        yield resolved, stream_statements(stream, nested, name)
+        yield resolved, stream_statements(stream, nested, name, reader(done))
+        done = progress.bytes if progress is not None else 0
     if not commands and not files:
-        yield None, stream_statements(sys.stdin.buffer, nested, "standard input")
+        yield None, stream_statements(sys.stdin.buffer, nested, "standard input", reader(0))
 
 
 def main() -> None:

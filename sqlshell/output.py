@@ -6,9 +6,12 @@ REPL hand in their own."""
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from sqlshell.urls import scrub_secrets
+
+if TYPE_CHECKING:
+    from sqlshell.progress import Progress
 
 
 class Output:
@@ -17,6 +20,7 @@ class Output:
         self.stderr = stderr or sys.stderr
         self.quiet = quiet
         self._file: TextIO | None = None  # \o FILE
+        self.status: Progress | None = None  # a progress line on stderr, erased before messages
 
     @property
     def results(self) -> TextIO:
@@ -27,6 +31,8 @@ class Output:
         self.results.write(text)
 
     def _err(self, line: str) -> None:
+        if self.status is not None:
+            self.status.clear()
         self.stdout.flush()
         if self._file:
             self._file.flush()

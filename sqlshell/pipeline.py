@@ -6,7 +6,7 @@ the end-of-input policy differ. The on-error policy lives here and nowhere else.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
@@ -30,6 +30,7 @@ class Pipeline:
         self.shell = shell
         self.failures = 0
         self.source = source  # a nested script's name: its error lines say where they come from
+        self.on_statement: Callable[[], None] | None = None  # the progress line's tick
 
     def execute(self, stmt: Statement) -> bool:
         """Run one statement and show its outcome; False if it failed."""
@@ -92,7 +93,10 @@ class Pipeline:
         """Run a script's statements; stops at the first failure when on-error is stop."""
         try:
             for stmt in statements:
-                if not self.execute(stmt) and self.shell.settings.on_error_stop:
+                ok = self.execute(stmt)
+                if self.on_statement is not None:
+                    self.on_statement()
+                if not ok and self.shell.settings.on_error_stop:
                     break
         except QuitRequested:
             pass

@@ -5,7 +5,7 @@ script of any length streams through the splitter in bounded memory."""
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from sqlshell.split import Splitter, Statement
@@ -17,7 +17,9 @@ class InputError(Exception):
     """The input cannot be read as an SQL script (exit code 2)."""
 
 
-def stream_statements(stream: BinaryIO, nested_comments: bool, name: str = "input") -> Iterator[Statement]:
+def stream_statements(
+    stream: BinaryIO, nested_comments: bool, name: str = "input", on_read: Callable[[int], None] | None = None
+) -> Iterator[Statement]:
     decoder = codecs.getincrementaldecoder("utf-8-sig")("strict")
     splitter = Splitter(nested_comments)
     offset = 0
@@ -35,6 +37,8 @@ def stream_statements(stream: BinaryIO, nested_comments: bool, name: str = "inpu
         if "\x00" in text:
             raise InputError(f"{name} contains a NUL byte: is it a binary file?")
         offset += len(chunk)
+        if on_read is not None:
+            on_read(offset)
         yield from splitter.feed(text)
     try:
         tail = decoder.decode(b"", final=True)
