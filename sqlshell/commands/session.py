@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from sqlshell.executors.session import SessionExecutor
     from sqlshell.state import Shell
 
+
 def attribute(cls: type, column: Any) -> str:
     """The attribute a column is mapped to. sqlalchemy.orm is imported here, at
     first use: scripts that never enter session mode do not pay for it."""
