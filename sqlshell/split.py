@@ -7,14 +7,20 @@ splitter answers the REPL's "is this input complete?" question.
 
 What it knows, following psql's lexer (psqlscan.l):
   * ``'…'`` strings with doubled quotes, ``E'…'`` strings with backslash
-    escapes, ``"quoted identifiers"``, ``$$ … $$`` / ``$tag$ … $tag$`` bodies;
+    escapes (and quote continuation: ``E'a'`` newline ``'b\\''`` is one
+    literal), ``"quoted identifiers"``, ``$$ … $$`` / ``$tag$ … $tag$`` bodies
+    (``$1`` and ``a$b$`` are not dollar quotes);
   * ``--`` comments (dropped before a statement, as psql does) and
     ``/* … */`` comments, nested when ``nested_comments`` (PostgreSQL);
   * ``;`` inside parentheses does not end a statement (``CREATE RULE … DO (…; …)``);
   * ``BEGIN … END`` bodies of ``CREATE [OR REPLACE] FUNCTION|PROCEDURE``
-    (SQL-standard bodies) and of SQLite's ``CREATE [TEMP] TRIGGER``;
+    (SQL-standard bodies) and, when comments do not nest (SQLite), of
+    ``CREATE [TEMP] TRIGGER``;
   * a backslash outside quotes starts a meta-command that runs to the end of
-    the line; ``\\g`` and friends end the SQL statement they follow.
+    the line; ``\\g`` and friends end the SQL statement they follow; ``\\;``
+    and ``\\:`` put a literal ``;`` / ``:`` into the statement (psql's way to
+    send several statements as one query);
+  * a piece holding nothing but blanks and comments is not a statement.
 """
 
 from __future__ import annotations
@@ -42,25 +48,68 @@ class Statement:
     terminator: str = ""  # the \g-style meta-command that ended an SQL statement
 
 
-# Characters that never change the lexer state inside ordinary SQL text.
+# Identifier characters, spelled as negated ASCII ranges: "any non-ASCII
+# character" written as \x80-\U0010ffff costs milliseconds to compile at start-up.
+_IDENT_START = r"[^\x00-\x40\x5b-\x5e\x60\x7b-\x7f]"  # A-Z a-z _ and any non-ASCII
+_IDENT_CONT = r"[^\x00-\x23\x25-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]"  # … and 0-9 $
+_TAG_CONT = r"[^\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]"  # a dollar-quote tag: no $
+# Characters that never change the lexer state inside ordinary SQL text (and,
+# while BEGIN … END is tracked, that cannot start an identifier either).
 _PLAIN = re.compile(r"[^'\"\-/$;()\\]+")
-_PLAIN_TRACKING = re.compile(r"[^'\"\-/$;()\\A-Za-z_\x80-\U0010ffff]+")
-_IDENT = re.compile(r"[A-Za-z_\x80-\U0010ffff][A-Za-z_0-9$\x80-\U0010ffff]*")
-_DOLLAR = re.compile(r"\$([A-Za-z_\x80-\U0010ffff][A-Za-z_0-9\x80-\U0010ffff]*)?\$")
+_PLAIN_TRACKING = re.compile(r"[\x00-\x21\x23\x25\x26\x2a-\x2c\x2e\x30-\x3a\x3c-\x40\x5b\x5d\x5e\x60\x7b-\x7f]+")
+_IDENT = re.compile(_IDENT_START + _IDENT_CONT + "*")
+_DOLLAR = re.compile(r"\$(" + _IDENT_START + _TAG_CONT + r"*)?\$")
 _SPACE_OR_LINE_COMMENT = re.compile(r"(?:\s+|--[^\n]*\n)+")
 _TRAILING_LINE_COMMENT = re.compile(r"--[^\n]*\Z")
-_CREATE = re.compile(r"create\b", re.IGNORECASE)
+# Numbers and $n parameters (psql's integer, real and param rules).
+_NUMBERS = re.compile(r"(?:\$?(?:0[xXoObB][0-9A-Fa-f_]+|[0-9](?:_?[0-9])*(?:[eE][0-9]+)?))*")
+# An escape string's special characters: a backslash escapes the next one.
+_ESTRING_SPECIAL = re.compile(r"['\\]")
+# psql's {quotecontinue}: 'a'<newline>'b' is one literal; only matters for E'…'
+# strings, whose escapes go on in the continuation.  Possessive, so a long
+# run of "--" cannot make the match backtrack exponentially.
+_QUOTE_CONTINUE = re.compile(r"(?:[ \t\f]++|--[^\n\r]*+)*+[\n\r](?:[ \t\n\r\f]++|--[^\n\r]*+[\n\r])*+'")
+# Blanks, ";" and "--" comments: what may surround block comments in a piece
+# that is not a statement.
+_BLANK_RUN = re.compile(r"(?:\s++|;++|--[^\n]*+)*+")
 _BLOCK_COMMENT_TOKEN = re.compile(r"/\*|\*/")
 _META_NAME = re.compile(r"\\([^\s\\]*)")
+# Meta-commands that send the query buffer, so end the statement they follow.
+_TERMINATORS = frozenset({"g", "gx", "gset", "gexec", "gdesc", "watch", "crosstabview"})
+_IDENT_REST = re.compile(_IDENT_CONT + "*")
 
 
 def _is_ident_char(ch: str) -> bool:
     return ch.isalnum() or ch in "_$" or ord(ch) >= 0x80
 
 
-def _body_tracking(words: list[str]) -> bool:
+def _ident_run(buf: str, i: int, lo: int) -> int:
+    """Start of the run of identifier characters that ends just before ``i``
+    (``lo``: where a token surely starts, such as the end of a dollar quote)."""
+    while i > lo and _is_ident_char(buf[i - 1]):
+        i -= 1
+    return i
+
+
+def _dollar_glued(buf: str, i: int, lo: int) -> bool:
+    """Is the ``$`` at ``i`` part of an identifier, as in ``a$b$``?  After a
+    number or a parameter (``1$$``, ``$1$$``) psql starts a dollar quote."""
+    j = _ident_run(buf, i, lo)
+    k = _NUMBERS.match(buf, j, i).end()
+    return any(ch != "$" for ch in buf[k:i])
+
+
+def _starts_token(buf: str, i: int, lo: int) -> bool:
+    """Does ``buf[i]`` start a token?  The E of ``somee'x'`` does not, nor
+    (psql 15+, trailing junk after a number) the one of ``1e'x'``."""
+    return all(ch == "$" for ch in buf[_ident_run(buf, i, lo) : i])
+
+
+def _body_tracking(words: list[str], triggers: bool) -> bool:
     """True when the statement's first words make BEGIN … END a body:
-    psql's rule for functions and procedures, plus SQLite's triggers."""
+    psql's rule for functions and procedures, plus (``triggers``: not on
+    PostgreSQL, where psql does not track them and a trigger has no BEGIN)
+    SQLite's triggers."""
     if not words or words[0] != "create":
         return False
     rest = words[1:]
@@ -68,7 +117,7 @@ def _body_tracking(words: list[str]) -> bool:
         rest = rest[2:]
     if rest[:1] in (["temp"], ["temporary"]):
         rest = rest[1:]
-    return bool(rest) and rest[0] in ("function", "procedure", "trigger")
+    return bool(rest) and (rest[0] in ("function", "procedure") or (triggers and rest[0] == "trigger"))
 
 
 class _Incomplete(Exception):
@@ -88,7 +137,11 @@ class Splitter:
     def __init__(self, nested_comments: bool = True) -> None:
         self.nested_comments = nested_comments
         self._buf = ""
-        self._line = 1  # line number of self._buf[0]
+        # Start of the unconsumed text in self._buf.  Finished statements are
+        # consumed by moving this offset; the buffer is cut once per feed, not
+        # once per statement (which made splitting a script quadratic).
+        self._pos = 0
+        self._line = 1  # line number of self._buf[self._pos]
         self._metas_done = 0  # meta-commands already emitted from inside the pending statement
 
     # -- public API ---------------------------------------------------------
@@ -109,10 +162,12 @@ class Splitter:
         return self._buf
 
     def pending_is_blank(self) -> bool:
-        """True when nothing but whitespace and comments is pending."""
-        m = _SPACE_OR_LINE_COMMENT.match(self._buf)
-        rest = self._buf[m.end() :] if m else self._buf
-        return rest == "" or (rest.startswith("/*") and self._comment_only(rest))
+        """True when finishing now would produce no statement: nothing but
+        whitespace and complete comments is pending (meta-commands met inside
+        the pending text were already returned by ``feed()``)."""
+        probe = Splitter(self.nested_comments)
+        probe._buf, probe._metas_done = self._buf, self._metas_done
+        return not probe._drain(final=True)
 
     def take_raw(self, upto: int) -> str:
         """Remove and return the first ``upto`` characters of the pending text
@@ -123,100 +178,134 @@ class Splitter:
 
     # -- scanning -----------------------------------------------------------
 
-    def _comment_only(self, text: str) -> bool:
-        try:
-            end = self._skip_block_comment(text, 0)
-        except _Incomplete:
-            return True
-        m = _SPACE_OR_LINE_COMMENT.match(text, end)
-        pos = m.end() if m else end
-        return pos >= len(text) or (text.startswith("/*", pos) and self._comment_only(text[pos:]))
+    def _blank(self, text: str) -> bool:
+        """True when ``text`` holds nothing but blanks, ``;`` and complete comments."""
+        if text[:1].isalpha():
+            return False  # the usual case, decided without a regex
+        pos, n = 0, len(text)
+        while True:
+            pos = _BLANK_RUN.match(text, pos).end()
+            if pos >= n:
+                return True
+            if not text.startswith("/*", pos):
+                return False
+            try:
+                pos = self._skip_block_comment(text, pos)
+            except _Incomplete:
+                return False
 
     def _drain(self, final: bool) -> list[Statement]:
+        buf = self._buf
+        try:
+            return self._drain_buffer(buf, final)
+        finally:
+            self._buf = buf[self._pos :]
+            self._pos = 0
+
+    def _drain_buffer(self, buf: str, final: bool) -> list[Statement]:
         out: list[Statement] = []
+        n = len(buf)
         while True:
-            buf = self._buf
-            m = _SPACE_OR_LINE_COMMENT.match(buf)
-            start = m.end() if m else 0
+            pos = self._pos
+            m = _SPACE_OR_LINE_COMMENT.match(buf, pos)
+            start = m.end() if m else pos
             if final:
                 tm = _TRAILING_LINE_COMMENT.match(buf, start)
                 if tm:
                     start = tm.end()
-            if start >= len(buf):
+            if start >= n:
                 self._consume(start)
                 return out
-            if buf[start] == "\\":
+            if buf[start] == "\\" and buf[start + 1 : start + 2] not in (";", ":"):
                 end = buf.find("\n", start)
                 if end < 0:
                     if not final:
                         self._consume(start)
                         return out
-                    end = len(buf)
-                line = self._line + buf.count("\n", 0, start)
-                out.append(Statement(Kind.META, buf[start:end].rstrip(), line))
+                    end = n
+                out.append(Statement(Kind.META, buf[start:end].rstrip(), self._line_at(start)))
                 self._consume(end)
                 continue
-            metas: list[tuple[int, int]] = []
+            metas: list[tuple[int, int, str | None]] = []
             try:
                 stmt_end, terminator = self._scan_sql(buf, start, final, metas)
             except _Incomplete:
                 # psql runs a meta-command met inside an unfinished statement at once.
-                for ms, me in metas[self._metas_done :]:
-                    meta_line = self._line + buf.count("\n", 0, ms)
-                    out.append(Statement(Kind.META, buf[ms:me].rstrip(), meta_line))
+                out.extend(self._meta_statements(buf, metas))
                 self._metas_done = len(metas)
                 return out
-            line = self._line + buf.count("\n", 0, start)
-            text, new_metas = self._assemble(buf, start, stmt_end, metas, line)
+            line = self._line_at(start)
+            text, new_metas = self._assemble(buf, start, stmt_end, metas)
             out.extend(new_metas)
             self._metas_done = 0
-            terminator_text = ""
             consumed = stmt_end
+            terminator_text = ""
             if terminator:
                 consumed = terminator[1]
                 terminator_text = buf[terminator[0] : terminator[1]].rstrip()
-            if text.strip(" \t\r\n;") or terminator_text:
+            # Nothing but comments (psql would send them, the server would do
+            # nothing; "/* c */ \g" does not re-run the previous query).
+            if not self._blank(text):
                 out.append(Statement(Kind.SQL, text, line, terminator_text))
             self._consume(consumed)
 
+    def _line_at(self, index: int) -> int:
+        return self._line + self._buf.count("\n", self._pos, index)
+
+    def _meta_statements(self, buf: str, metas: list[tuple[int, int, str | None]]) -> list[Statement]:
+        """The meta-commands in ``metas`` not emitted yet (lines counted in one pass)."""
+        out, line, pos = [], self._line, self._pos
+        for ms, me, literal in metas[self._metas_done :]:
+            if literal is None:
+                line += buf.count("\n", pos, ms)
+                pos = ms
+                out.append(Statement(Kind.META, buf[ms:me].strip(), line))
+        return out
+
     def _assemble(
-        self, buf: str, start: int, end: int, metas: list[tuple[int, int]], line: int
+        self, buf: str, start: int, end: int, metas: list[tuple[int, int, str | None]]
     ) -> tuple[str, list[Statement]]:
-        """Cut meta-command lines out of a statement's text; return the SQL
-        text and the meta-commands not yet emitted."""
+        """Cut meta-command lines out of a statement's text (and turn ``\\;`` /
+        ``\\:`` into ``;`` / ``:``); return the SQL text and the meta-commands
+        not yet emitted."""
         if not metas:
             return buf[start:end].rstrip(), []
-        parts, pos, emitted = [], start, []
-        for i, (ms, me) in enumerate(metas):
+        parts, pos = [], start
+        for ms, me, literal in metas:
             parts.append(buf[pos:ms])
-            if i >= self._metas_done:
-                meta_line = self._line + buf.count("\n", 0, ms)
-                emitted.append(Statement(Kind.META, buf[ms:me].rstrip(), meta_line))
+            if literal is not None:
+                parts.append(literal)
             pos = me
         parts.append(buf[pos:end])
-        return "".join(parts).strip(), emitted
+        return "".join(parts).strip(), self._meta_statements(buf, metas)
 
     def _consume(self, n: int) -> None:
-        self._line += self._buf.count("\n", 0, n)
-        self._buf = self._buf[n:]
+        self._line += self._buf.count("\n", self._pos, n)
+        self._pos = n
 
     def _scan_sql(
-        self, buf: str, pos: int, final: bool, metas: list[tuple[int, int]]
+        self, buf: str, pos: int, final: bool, metas: list[tuple[int, int, str | None]]
     ) -> tuple[int, tuple[int, int] | None]:
         """Find the end of the SQL statement starting at ``pos``.
 
         Returns (end index just past the ``;``, span of a terminating
         \\g-style meta-command or None); meta-command spans met inside the
-        statement are appended to ``metas``.
+        statement are appended to ``metas`` as (start, end, None), ``\\;`` and
+        ``\\:`` as (start, end, the character they stand for).
         Raises _Incomplete when the statement is not finished and not ``final``.
         """
         n = len(buf)
         paren = 0
         begin_depth = 0
-        tracking = bool(_CREATE.match(buf, pos))
+        # Like psql, look at the statement's first identifiers (whatever
+        # precedes them) until they show it is no body-bearing CREATE.
+        body = False  # BEGIN … END is a body: psql's CREATE FUNCTION|PROCEDURE rule, or a trigger
         words: list[str] = []
-        plain = _PLAIN_TRACKING if tracking else _PLAIN
-        i = pos
+        plain = _PLAIN_TRACKING
+        i = lo = pos  # lo: no identifier runs across it (its last char may be a closing "$")
+        im = _IDENT.match(buf, pos)
+        if im and im.group(0).lower() != "create":
+            plain, i = _PLAIN, im.end()  # the usual case, settled at once
         while i < n:
             m = plain.match(buf, i)
             if m:
@@ -229,8 +318,10 @@ class Splitter:
                     return i + 1, None
                 i += 1
             elif c == "'":
-                escapes = i > 0 and buf[i - 1] in "eE" and (i - 1 == pos or not _is_ident_char(buf[i - 2]))
-                i = self._skip_string(buf, i + 1, escapes, final)
+                if i > lo and buf[i - 1] in "eE" and _starts_token(buf, i - 1, lo):
+                    i = self._skip_escape_string(buf, i + 1, final)
+                else:
+                    i = self._skip_string(buf, i + 1, final)
             elif c == '"':
                 j = buf.find('"', i + 1)
                 if j < 0:
@@ -252,13 +343,15 @@ class Splitter:
                     i += 1
             elif c == "$":
                 dm = _DOLLAR.match(buf, i)
-                if dm and not (i > pos and _is_ident_char(buf[i - 1])):
+                if not dm:
+                    i += 1
+                elif _dollar_glued(buf, i, lo):
+                    i = _IDENT_REST.match(buf, i).end()  # the rest of the identifier, at once
+                else:
                     j = buf.find(dm.group(0), dm.end())
                     if j < 0:
                         return self._unterminated(n, final)
-                    i = j + len(dm.group(0))
-                else:
-                    i += 1
+                    i = lo = j + len(dm.group(0))
             elif c == "(":
                 paren += 1
                 i += 1
@@ -267,15 +360,27 @@ class Splitter:
                     paren -= 1
                 i += 1
             elif c == "\\":
+                literal = buf[i + 1 : i + 2]
+                if literal in (";", ":"):
+                    # psql puts the bare character into the query; "\;" also
+                    # starts a new command for the BEGIN … END heuristic.
+                    metas.append((i, i + 2, literal))
+                    i += 2
+                    if literal == ";":
+                        body, words, plain = False, [], _PLAIN_TRACKING
+                    continue
                 end = buf.find("\n", i)
                 if end < 0:
                     if not final:
                         raise _Incomplete
                     end = n
                 name = _META_NAME.match(buf, i).group(1)
-                if name.startswith("g"):
+                if name in _TERMINATORS:
                     return i, (i, end)
-                metas.append((i, end))
+                ms, nl = i, buf.rfind("\n", pos, i)
+                if nl >= 0 and end < n and not buf[nl + 1 : i].strip():
+                    ms, end = nl + 1, end + 1  # alone on its line: psql keeps no trace of the line
+                metas.append((ms, end, None))
                 i = end
             else:
                 # tracking mode: an identifier or keyword
@@ -287,7 +392,10 @@ class Splitter:
                 i = im.end()
                 if len(words) < 4:
                     words.append(word)
-                if paren == 0 and _body_tracking(words):
+                    body = _body_tracking(words, not self.nested_comments)
+                    if not body and (words[0] != "create" or len(words) == 4):
+                        plain = _PLAIN  # settled: no BEGIN … END body to track
+                if body and paren == 0:
                     if word == "begin" or (word == "case" and begin_depth):
                         begin_depth += 1
                     elif word == "end" and begin_depth:
@@ -301,25 +409,39 @@ class Splitter:
         return n, None
 
     @staticmethod
-    def _skip_string(buf: str, i: int, escapes: bool, final: bool) -> int:
+    def _skip_string(buf: str, i: int, final: bool) -> int:
+        """Skip a '…' literal whose opening quote is just before ``i``."""
         n = len(buf)
         while True:
             j = buf.find("'", i)
-            if escapes:
-                k = buf.find("\\", i)
-                if k >= 0 and (k < j or j < 0):
-                    i = k + 2
-                    continue
-            if j < 0:
+            if j < 0 or j + 1 >= n:
+                # unterminated, or a doubled quote may follow in the next chunk
                 if not final:
                     raise _Incomplete
                 return n
-            if j + 1 < n and buf[j + 1] == "'":
+            if buf[j + 1] != "'":
+                return j + 1
+            i = j + 2
+
+    @staticmethod
+    def _skip_escape_string(buf: str, i: int, final: bool) -> int:
+        """Skip an E'…' literal (backslash escapes, psql's quote continuation)."""
+        n = len(buf)
+        search = _ESTRING_SPECIAL.search
+        while True:
+            m = search(buf, i)
+            j = m.start() if m else n
+            if j + 1 >= n:
+                if not final:
+                    raise _Incomplete
+                return n
+            if buf[j] == "\\" or buf[j + 1] == "'":
                 i = j + 2
                 continue
-            if j + 1 >= n and not final:
-                raise _Incomplete  # a doubled quote may follow in the next chunk
-            return j + 1
+            cm = _QUOTE_CONTINUE.match(buf, j + 1)
+            if not cm:
+                return j + 1
+            i = cm.end()
 
     def _skip_block_comment(self, buf: str, i: int) -> int:
         if not self.nested_comments:
