@@ -13,6 +13,7 @@ from sqlshell.results import Outcome
 from sqlshell.split import Kind, Statement
 from sqlshell.state import Shell
 from sqlshell.txnsql import TxnCommand, classify
+from sqlshell.variables import interpolate
 
 
 def dispatch(stmt: Statement, shell: Shell) -> AbstractContextManager[Outcome]:
@@ -20,10 +21,11 @@ def dispatch(stmt: Statement, shell: Shell) -> AbstractContextManager[Outcome]:
         return nullcontext(shell.registry.run(shell, stmt.text))
     if stmt.terminator and stmt.terminator.split()[0] not in ("\\g", "\\gx"):
         raise UserError(f"{stmt.terminator.split()[0]} is not supported", "end the statement with ; or \\g")
-    txn = classify(stmt.text)
+    sql = interpolate(stmt.text, shell.variables) if shell.variables else stmt.text
+    txn = classify(sql)
     if txn is not None:
         return nullcontext(run_txn_command(txn, shell))
-    return shell.executor.run(stmt.text)
+    return shell.executor.run(sql, stmt.data, stmt.data_line)
 
 
 def run_txn_command(cmd: TxnCommand, shell: Shell) -> Outcome:

@@ -48,7 +48,11 @@ class RenderOptions:
 def render(outcome: Outcome, opts: RenderOptions, write: Write) -> int:
     """Write one outcome; returns how many rows were written."""
     count = 0
+    for text in outcome.raw:
+        write(text)
     tag = outcome.tag
+    if callable(tag) and outcome.columns is None:
+        tag = tag()
     if outcome.columns is not None:
         renderer = _RENDERERS.get(opts.format, _render_tabulate)
         batches = outcome.batches

@@ -35,13 +35,15 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     footer: bool = True  # "(N rows)" after a table; off for meta-command listings
+    raw: Iterable[str] = ()  # text passed through as it is (COPY … TO STDOUT)
 
     def close(self) -> None:
         """Stop reading rows (output closed, Ctrl-C): the driver's cursor is
         released now, before its connection goes back to the pool."""
-        close = getattr(self.batches, "close", None)
-        if close is not None:
-            close()
+        for source in (self.batches, self.raw):
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
 
     @classmethod
     def message(cls, *notes: str) -> Outcome:

@@ -46,6 +46,8 @@ class Statement:
     text: str
     line: int  # 1-based line of the first character in the input
     terminator: str = ""  # the \g-style meta-command that ended an SQL statement
+    data: str | None = None  # COPY … FROM STDIN: the data lines that followed, up to \.
+    data_line: int = 0  # the input line of the first data line
 
 
 # Identifier characters, spelled as negated ASCII ranges: "any non-ASCII
@@ -120,6 +122,33 @@ def _body_tracking(words: list[str], triggers: bool) -> bool:
     return bool(rest) and (rest[0] in ("function", "procedure") or (triggers and rest[0] == "trigger"))
 
 
+# COPY … FROM STDIN (psql's rule: the data lines follow the command, up to "\.").
+_COPY_FROM_STDIN = re.compile(r"(?:\s|/\*.*?\*/)*copy\b[^;]*\bfrom\s+stdin\b", re.IGNORECASE | re.DOTALL)
+_COPY_END = re.compile(r"^\\\.\r?$", re.MULTILINE)
+_WAIT = (-1, -1, -1)
+# SET [SESSION|LOCAL] standard_conforming_strings TO|= value, and RESET (on).
+_STANDARD_STRINGS = re.compile(
+    r"\s*(?:set\s+(?:session\s+|local\s+)?standard_conforming_strings\s*(?:to|=)\s*('?\w+'?)"
+    r"|reset\s+standard_conforming_strings\b)",
+    re.IGNORECASE,
+)  # the data's end has not arrived yet
+
+
+def _copy_data(buf: str, stmt_end: int, final: bool) -> tuple[int, int, int]:
+    """(start, end, resume) of the data lines after a COPY … FROM STDIN ending at
+    ``stmt_end``: they start on the next line and end before a line ``\\.``
+    (or at the end of the input); scanning resumes after that line."""
+    nl = buf.find("\n", stmt_end)
+    if nl < 0:
+        return (len(buf), len(buf), len(buf)) if final else _WAIT
+    start = nl + 1
+    end = _COPY_END.search(buf, start)
+    if end is None:
+        return (start, len(buf), len(buf)) if final else _WAIT
+    resume = buf.find("\n", end.end())
+    return start, end.start(), len(buf) if resume < 0 else resume + 1
+
+
 class _Incomplete(Exception):
     """The buffer ends inside a statement; wait for more input."""
 
@@ -143,6 +172,7 @@ class Splitter:
         self._pos = 0
         self._line = 1  # line number of self._buf[self._pos]
         self._metas_done = 0  # meta-commands already emitted from inside the pending statement
+        self.standard_strings = True  # PostgreSQL's standard_conforming_strings (SET … off: '\'' escapes)
 
     # -- public API ---------------------------------------------------------
 
@@ -237,6 +267,10 @@ class Splitter:
             line = self._line_at(start)
             text, new_metas = self._assemble(buf, start, stmt_end, metas)
             out.extend(new_metas)
+            copy = _copy_data(buf, stmt_end, final) if _COPY_FROM_STDIN.match(text) else None
+            if copy is _WAIT:
+                self._metas_done = len(metas)
+                return out
             self._metas_done = 0
             consumed = stmt_end
             terminator_text = ""
@@ -245,7 +279,16 @@ class Splitter:
                 terminator_text = buf[terminator[0] : terminator[1]].rstrip()
             # Nothing but comments (psql would send them, the server would do
             # nothing; "/* c */ \g" does not re-run the previous query).
-            if not self._blank(text):
+            scs = _STANDARD_STRINGS.match(text)
+            if scs:
+                # psql follows the server's standard_conforming_strings: with it off,
+                # a backslash escapes in every '…' literal of the statements after.
+                self.standard_strings = (scs.group(1) or "on").strip("'").lower() not in ("off", "false", "0", "no")
+            if copy is not None:
+                data_start, data_end, consumed = copy
+                data_line = self._line_at(data_start)
+                out.append(Statement(Kind.SQL, text, line, terminator_text, buf[data_start:data_end], data_line))
+            elif not self._blank(text):
                 out.append(Statement(Kind.SQL, text, line, terminator_text))
             self._consume(consumed)
 
@@ -318,10 +361,13 @@ class Splitter:
                     return i + 1, None
                 i += 1
             elif c == "'":
-                if i > lo and buf[i - 1] in "eE" and _starts_token(buf, i - 1, lo):
-                    i = self._skip_escape_string(buf, i + 1, final)
-                else:
-                    i = self._skip_string(buf, i + 1, final)
+                escape = i > lo and buf[i - 1] in "eE" and _starts_token(buf, i - 1, lo)
+                if not escape and not self.standard_strings:
+                    # standard_conforming_strings off: '…' escapes, but not U&'…', B'…', X'…'
+                    escape = not (
+                        i > lo and (buf[i - 1] in "bBxX" or buf[i - 1] == "&") and _starts_token(buf, i - 1, lo)
+                    )
+                i = self._skip_escape_string(buf, i + 1, final) if escape else self._skip_string(buf, i + 1, final)
             elif c == '"':
                 j = buf.find('"', i + 1)
                 if j < 0:

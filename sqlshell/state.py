@@ -40,7 +40,7 @@ class Mode(StrEnum):
 class Executor(Protocol):
     name: str
 
-    def run(self, sql: str) -> AbstractContextManager[Outcome]: ...
+    def run(self, sql: str, copy_data: str | None = None, data_line: int = 0) -> AbstractContextManager[Outcome]: ...
 
     def close(self) -> None: ...
 
@@ -92,6 +92,7 @@ class Shell:
         self.held: HeldConnection | None = None  # connection mode
         self.session: Transactional | None = None  # session mode
         self.last_sql: str | None = None  # the last SQL statement run: what \e edits
+        self.variables: dict[str, str] = {}  # \set NAME value → :NAME in SQL
         self.scripts: list[Path] = []  # the \i files being run, innermost last (\ir's base)
 
     @property

@@ -5,9 +5,11 @@ Each tool runs the script against a database of its own with
 and compared, whitespace folded. Used by tests/test_psql_agreement.py on a
 sample and by ``python tests/psql_agreement.py`` on the whole corpus.
 
-Transaction control (BEGIN, COMMIT, SAVEPOINT …) is compared by meaning, not
-spelling: sqlshell runs it through SQLAlchemy's transaction API (psycopg sends
-BEGIN itself, savepoints get SQLAlchemy's names), which is the point of the shell.
+Left out of the comparison: transaction control (BEGIN, COMMIT, SAVEPOINT …),
+which sqlshell runs through SQLAlchemy's transaction API (psycopg sends BEGIN
+itself, savepoints get SQLAlchemy's names; tests/test_connection_mode.py
+checks their meaning), and buffers of nothing but comments, which psql sends
+at the end of a file and the server ignores.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ def _internal(statement: str) -> bool:
     return low == "" or any(low == s or (s.endswith(",") and low.startswith(s)) for s in SA_INTERNALS)
 
 
+_COMMENT_ONLY = re.compile(r"(?:\s|/\*.*?\*/)*", re.DOTALL)
 _TXN = re.compile(r"^(begin|start\s+transaction|commit|end|rollback|abort|savepoint|release)\b", re.IGNORECASE)
 
 
@@ -61,12 +64,13 @@ class Comparison:
 
 
 def strip_meta_commands(text: str) -> str:
-    """The pure-SQL script: psql meta-command lines removed (and COPY data blocks,
-    which follow a COPY … FROM stdin and are not statements)."""
+    """The pure-SQL script: psql meta-command lines removed (the data lines of a
+    COPY … FROM stdin, and their closing \\., are data and stay)."""
     out, in_copy = [], False
     for line in text.splitlines(keepends=True):
         if in_copy:
             in_copy = line.rstrip("\r\n") != "\\."
+            out.append(line)
             continue
         if line.lstrip().startswith("\\"):
             continue
@@ -78,9 +82,10 @@ def strip_meta_commands(text: str) -> str:
 
 def _normalise(sql: str) -> str:
     sql = " ".join(sql.split()).rstrip(";").strip()
-    m = _TXN.match(sql)
-    if m:
-        return "<txn:" + m.group(1).lower().split()[0] + ">"
+    if _TXN.match(sql):
+        return ""  # transaction control: sqlshell runs it through SQLAlchemy (compared by meaning in the tests)
+    if _COMMENT_ONLY.fullmatch(sql):
+        return ""  # psql sends a buffer of nothing but comments; the server does nothing with it
     return sql
 
 
@@ -118,23 +123,9 @@ def _server_statements(db: str, log_from: int) -> list[str]:
 
 
 def _without_internals(statements: list[str]) -> list[str]:
-    """Drop what SQLAlchemy sends on its own: dialect set-up queries (in a
-    BEGIN … ROLLBACK of their own) and pings."""
-    out: list[str] = []
-    i = 0
-    while i < len(statements):
-        j = i + 1
-        if statements[i] == "<txn:begin>":
-            while j < len(statements) and _internal(statements[j]):
-                j += 1
-            if j > i + 1 and j < len(statements) and statements[j] in ("<txn:rollback>", "<txn:commit>"):
-                i = j + 1
-                continue
-            j = i + 1
-        if not _internal(statements[i]):
-            out.append(statements[i])
-        i = j
-    return out
+    """Drop what SQLAlchemy sends on its own (dialect set-up queries, pings) and
+    what is compared elsewhere (transaction control, comment-only buffers)."""
+    return [s for s in statements if s and not _internal(s)]
 
 
 def _admin(sql: str, base_url: str) -> None:

@@ -422,3 +422,14 @@ def test_is_complete_sqlite() -> None:
     assert is_complete(trigger, nested_comments=False) is False
     assert is_complete(trigger + " end;", nested_comments=False) is True
     assert is_complete(trigger, nested_comments=True) is True  # PostgreSQL: no trigger bodies
+
+
+def test_standard_conforming_strings_off_makes_backslash_escape() -> None:
+    """psql follows the server's setting: with it off, '\\'' does not end a literal."""
+    text = "set standard_conforming_strings = off;\nselect 'a\\'b;c';\nreset standard_conforming_strings;\nselect 'x\\';\n"
+    assert [s.text for s in split(text)] == [
+        "set standard_conforming_strings = off;",
+        "select 'a\\'b;c';",
+        "reset standard_conforming_strings;",
+        "select 'x\\';",
+    ]

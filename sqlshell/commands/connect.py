@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlalchemy.engine import URL
+
 from sqlshell.commands.registry import Args, CommandSet
 from sqlshell.database import Database
 from sqlshell.errors import UserError
@@ -21,23 +23,23 @@ if TYPE_CHECKING:
 
 commands = CommandSet("Connection")
 
-USAGE = "\\connect URL"
+USAGE = "\\connect URL | DBNAME [USER [HOST [PORT]]]"
 
 
 @commands.add(
     "\\connect",
-    "URL",
-    "connect to another database (an SQLAlchemy URL or an SQLite file), keeping the mode",
+    "URL | DBNAME [USER [HOST [PORT]]]",
+    "connect to another database (a URL, an SQLite file, or psql's DBNAME … on this server), keeping the mode",
     aliases=("\\c",),
 )
 def connect(shell: Shell, args: Args) -> Outcome:
-    args.at_most(1, USAGE)
+    args.at_most(4, USAGE)
     if not args.words or not args.words[0]:
         raise UserError("\\connect needs a URL", f"usage: {USAGE}")
     shell.ensure_no_open_work("connect elsewhere")  # before trying: nothing to lose then
     staying = f"still connected to {shell.db.display_url}"
     try:
-        db = Database(resolve(args.words[0]), echo=shell.settings.echo)
+        db = Database(_target(shell, args.words), echo=shell.settings.echo)
     except BadURL as exc:
         raise UserError(str(exc), staying) from exc
     except UserError as exc:
@@ -49,3 +51,22 @@ def connect(shell: Shell, args: Args) -> Outcome:
         raise UserError(exc.message, "; ".join(filter(None, (exc.hint, staying)))) from exc
     shell.reconnect(db)
     return Outcome.message(f"connected to {db.display_url} ({db.dialect}), {shell.mode.value} mode")
+
+
+def _target(shell: Shell, words: list[str]) -> URL:
+    """psql's ``\\c DBNAME [USER [HOST [PORT]]]`` on a server database ("-" keeps
+    a part, as in psql); anything else is a URL or an SQLite file."""
+    words = [words[0].rstrip(";"), *words[1:]]  # scripts write "\\c chinook;"
+    first = words[0]
+    on_server = not shell.db.is_sqlite and "://" not in first and "/" not in first and "." not in first
+    if not on_server:
+        if len(words) > 1:
+            raise UserError(f"too many arguments: {' '.join(words[1:])}", f"usage: {USAGE}")
+        return resolve(first)
+    url = shell.db.url
+    parts = dict(zip(("database", "username", "host", "port"), words, strict=False))
+    try:
+        changes = {k: (int(v) if k == "port" else v) for k, v in parts.items() if v != "-"}
+        return url.set(**changes)
+    except ValueError as exc:
+        raise BadURL(f"bad port {parts.get('port')!r}") from exc

@@ -120,6 +120,10 @@ class Registry:
         name, args = parse_meta(line)
         cmd = self.lookup(name)
         if cmd is None:
+            from sqlshell.commands.psql import PSQL_ONLY
+
+            if name in PSQL_ONLY:
+                raise UserError(f"psql's meta-command {name} is not supported by sqlshell", "\\? lists what is")
             raise UserError(f"unknown meta-command {name}", "\\? lists the meta-commands")
         return cmd.handler(shell, args)
 
@@ -131,8 +135,16 @@ class Registry:
 
 def build_registry() -> Registry:
     """Every meta-command the shell knows, from the command modules."""
-    from sqlshell.commands import connect, core, describe, files, session, transaction
+    from sqlshell.commands import connect, core, describe, files, psql, session, transaction
 
     return Registry(
-        [core.commands, transaction.commands, session.commands, describe.commands, files.commands, connect.commands]
+        [
+            core.commands,
+            transaction.commands,
+            session.commands,
+            describe.commands,
+            files.commands,
+            connect.commands,
+            psql.commands,
+        ]
     )

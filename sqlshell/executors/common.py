@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy.engine import Connection, CursorResult
 
 from sqlshell.database import STATUS_KEY
+from sqlshell.errors import UserError
+from sqlshell.executors.pgcopy import copy_in, copy_out, is_copy_out
 from sqlshell.executors.pgstream import stream_statement, streams_rows
 from sqlshell.results import Column, Outcome
 from sqlshell.tags import derive_tag
@@ -26,9 +28,17 @@ BATCH_SIZE = 1000
 _RAW = {"no_parameters": True}
 
 
-def run_statement(conn: Connection, sql: str, batch_size: int = BATCH_SIZE) -> Outcome:
-    """Execute ``sql``; rows (if any) are fetched lazily in batches by the renderer."""
-    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg" and streams_rows(sql):
+def run_statement(
+    conn: Connection, sql: str, batch_size: int = BATCH_SIZE, copy_data: str | None = None, data_line: int = 0
+) -> Outcome:
+    """Execute ``sql``; rows (if any) are fetched lazily in batches by the renderer.
+    ``copy_data``: the lines a ``COPY … FROM STDIN`` reads."""
+    psycopg = conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
+    if copy_data is not None or (psycopg and is_copy_out(sql)):
+        if not psycopg:
+            raise UserError("COPY … FROM STDIN / TO STDOUT needs PostgreSQL through psycopg", "use INSERT instead")
+        return copy_out(conn, sql) if copy_data is None else copy_in(conn, sql, copy_data, data_line)
+    if psycopg and streams_rows(sql):
         return stream_statement(conn, sql, batch_size)
     conn.info.pop(STATUS_KEY, None)
     result: CursorResult[Any] = conn.exec_driver_sql(sql, execution_options=_RAW)

@@ -139,12 +139,12 @@ class HeldConnection:
     # -- statements -----------------------------------------------------------
 
     @contextmanager
-    def run(self, sql: str) -> Iterator[Outcome]:
+    def run(self, sql: str, copy_data: str | None = None, data_line: int = 0) -> Iterator[Outcome]:
         if self.lost:
             raise UserError("the transaction was lost with its connection; this statement was not run", LOST_HINT)
         if self.txn is None:
             try:
-                yield run_statement(self.conn, sql)
+                yield run_statement(self.conn, sql, copy_data=copy_data, data_line=data_line)
             except DBAPIError as exc:
                 if exc.connection_invalidated:
                     self._reopen()
@@ -161,7 +161,7 @@ class HeldConnection:
         implicit = self.conn.begin_nested() if self.on_error_rollback and not self.failed else None
         self.statements += 1
         try:
-            yield run_statement(self.conn, sql)
+            yield run_statement(self.conn, sql, copy_data=copy_data, data_line=data_line)
         except DBAPIError as exc:
             self._after_error(exc, implicit)
             raise

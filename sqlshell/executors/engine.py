@@ -23,9 +23,9 @@ class EngineExecutor:
         self.db = db
 
     @contextmanager
-    def run(self, sql: str) -> Iterator[Outcome]:
+    def run(self, sql: str, copy_data: str | None = None, data_line: int = 0) -> Iterator[Outcome]:
         with self.db.engine.connect() as conn:
-            yield run_statement(conn, sql)
+            yield run_statement(conn, sql, copy_data=copy_data, data_line=data_line)
             # AUTOCOMMIT already committed on the server; this ends SQLAlchemy's
             # autobegun bookkeeping so the pool gets a clean connection back.
             conn.commit()

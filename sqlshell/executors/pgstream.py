@@ -53,7 +53,7 @@ def stream_statement(conn: Connection, sql: str, batch_size: int) -> Outcome:
         first = next(rows, None)  # runs the statement: errors surface here, before any output
     except Exception as exc:
         cursor.close()
-        raise _wrap(conn, sql, exc, cursor) from exc
+        raise wrap_error(conn, sql, exc, cursor) from exc
     description = cursor.description or []
     columns = [
         Column(d.name, numeric=d.type_code in PG_NUMERIC_OIDS, json=d.type_code in PG_JSON_OIDS) for d in description
@@ -97,12 +97,14 @@ def _batches(
         counter[0] += len(batch)
         yield batch
     except Exception as exc:
-        raise _wrap(conn, sql, exc, cursor) from exc
+        raise wrap_error(conn, sql, exc, cursor) from exc
     finally:
         cursor.close()
 
 
-def _wrap(conn: Connection, sql: str, exc: Exception, cursor: Any) -> Exception:
+def wrap_error(conn: Connection, sql: str, exc: Exception, cursor: Any) -> Exception:
+    """The driver error as SQLAlchemy would have raised it from its own execute
+    (and a dead connection invalidated, as SQLAlchemy would have done)."""
     import psycopg
 
     if not isinstance(exc, psycopg.Error):

@@ -187,14 +187,14 @@ class SessionExecutor:
     # -- statements -------------------------------------------------------------
 
     @contextmanager
-    def run(self, sql: str) -> Iterator[Outcome]:
+    def run(self, sql: str, copy_data: str | None = None, data_line: int = 0) -> Iterator[Outcome]:
         self.require_usable()
         notes, warnings = self._before_statement(sql)
         conn = self.session.connection()
         implicit = conn.begin_nested() if self.on_error_rollback and not self.failed else None
         self.statements += 1
         try:
-            outcome = run_statement(conn, sql)
+            outcome = run_statement(conn, sql, copy_data=copy_data, data_line=data_line)
             outcome.notes[:0], outcome.warnings[:0] = notes, warnings
             yield outcome
         except DBAPIError as exc:

@@ -1,0 +1,74 @@
+"""COPY on PostgreSQL through psycopg's copy support: ``COPY … FROM STDIN``
+sends the data lines that followed the command in the script; ``COPY … TO
+STDOUT`` writes what the server sends to the output, block by block.
+
+Like ``pgstream``, it runs on the DBAPI connection SQLAlchemy holds (in the
+current transaction, if one is open) and reports errors the way SQLAlchemy's
+own execute would.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from sqlshell.cancel import running
+from sqlshell.executors.pgstream import wrap_error
+from sqlshell.results import Outcome
+from sqlshell.tags import leading_words
+
+_TO_STDOUT = re.compile(r"\bto\s+stdout\b", re.IGNORECASE)
+_COPY_LINE = re.compile(r"\bline (\d+)\b")
+
+
+def is_copy_out(sql: str) -> bool:
+    return leading_words(sql, 1) == ["copy"] and _TO_STDOUT.search(sql) is not None
+
+
+def copy_in(conn: Connection, sql: str, data: str, data_line: int) -> Outcome:
+    """Stream ``data`` into ``COPY … FROM STDIN``; a bad data line is named by
+    its line number in the input."""
+    dbapi_conn = conn.connection.dbapi_connection
+    cursor = dbapi_conn.cursor()
+    running.started(dbapi_conn)
+    try:
+        with cursor.copy(sql) as copy:
+            copy.write(data)
+        tag = cursor.statusmessage  # before close() forgets it
+    except Exception as exc:
+        wrapped = wrap_error(conn, sql, exc, cursor)
+        context = getattr(getattr(exc, "diag", None), "context", None) or ""
+        m = _COPY_LINE.search(context)
+        if m and data_line:
+            wrapped.add_note(
+                f"data line {int(m.group(1))} of the COPY, line {data_line + int(m.group(1)) - 1} of the input"
+            )
+        raise wrapped from exc
+    finally:
+        cursor.close()
+    return Outcome(tag=tag)
+
+
+def copy_out(conn: Connection, sql: str) -> Outcome:
+    """``COPY … TO STDOUT``: the server's bytes, passed on as they arrive."""
+    dbapi_conn = conn.connection.dbapi_connection
+    cursor = dbapi_conn.cursor()
+    running.started(dbapi_conn)
+    status: list[str] = []
+    return Outcome(raw=_blocks(conn, sql, cursor, status), tag=lambda: status[0] if status else None)
+
+
+def _blocks(conn: Connection, sql: str, cursor: Any, status: list[str]) -> Iterator[str]:
+    try:
+        with cursor.copy(sql) as copy:
+            for block in copy:
+                yield bytes(block).decode("utf-8")
+        # psycopg has no status message after COPY TO; its row count is the tag's.
+        status.append(cursor.statusmessage or f"COPY {cursor.rowcount}")
+    except Exception as exc:
+        raise wrap_error(conn, sql, exc, cursor) from exc
+    finally:
+        cursor.close()
