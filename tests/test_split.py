@@ -426,7 +426,8 @@ def test_is_complete_sqlite() -> None:
 
 def test_standard_conforming_strings_off_makes_backslash_escape() -> None:
     """psql follows the server's setting: with it off, '\\'' does not end a literal."""
-    text = "set standard_conforming_strings = off;\nselect 'a\\'b;c';\nreset standard_conforming_strings;\nselect 'x\\';\n"
+    text = "set standard_conforming_strings = off;\nselect 'a\\'b;c';\n"
+    text += "reset standard_conforming_strings;\nselect 'x\\';\n"
     assert [s.text for s in split(text)] == [
         "set standard_conforming_strings = off;",
         "select 'a\\'b;c';",
