@@ -123,7 +123,8 @@ def _body_tracking(words: list[str], triggers: bool) -> bool:
 
 
 # COPY … FROM STDIN (psql's rule: the data lines follow the command, up to "\.").
-_COPY_FROM_STDIN = re.compile(r"(?:\s|/\*.*?\*/)*copy\b[^;]*\bfrom\s+stdin\b", re.IGNORECASE | re.DOTALL)
+# (The server takes FROM STDOUT as a synonym, and so does psql.)
+_COPY_FROM_STDIN = re.compile(r"(?:\s|/\*.*?\*/)*copy\b[^;]*\bfrom\s+std(?:in|out)\b", re.IGNORECASE | re.DOTALL)
 _COPY_END = re.compile(r"^\\\.\r?$", re.MULTILINE)
 _WAIT = (-1, -1, -1)
 # SET [SESSION|LOCAL] standard_conforming_strings TO|= value, and RESET (on).
@@ -147,6 +148,13 @@ def _copy_data(buf: str, stmt_end: int, final: bool) -> tuple[int, int, int]:
         return (start, len(buf), len(buf)) if final else _WAIT
     resume = buf.find("\n", end.end())
     return start, end.start(), len(buf) if resume < 0 else resume + 1
+
+
+def _prefixed_literal(buf: str, i: int, lo: int) -> bool:
+    """Is the quote at ``i`` the start of B'…', X'…' or U&'…' (never escape strings)?"""
+    if i > lo and buf[i - 1] in "bBxX":
+        return _starts_token(buf, i - 1, lo)
+    return i - 1 > lo and buf[i - 1] == "&" and buf[i - 2] in "uU" and _starts_token(buf, i - 2, lo)
 
 
 class _Incomplete(Exception):
@@ -364,9 +372,7 @@ class Splitter:
                 escape = i > lo and buf[i - 1] in "eE" and _starts_token(buf, i - 1, lo)
                 if not escape and not self.standard_strings:
                     # standard_conforming_strings off: '…' escapes, but not U&'…', B'…', X'…'
-                    escape = not (
-                        i > lo and (buf[i - 1] in "bBxX" or buf[i - 1] == "&") and _starts_token(buf, i - 1, lo)
-                    )
+                    escape = not _prefixed_literal(buf, i, lo)
                 i = self._skip_escape_string(buf, i + 1, final) if escape else self._skip_string(buf, i + 1, final)
             elif c == '"':
                 j = buf.find('"', i + 1)

@@ -74,7 +74,7 @@ def strip_meta_commands(text: str) -> str:
             continue
         if line.lstrip().startswith("\\"):
             continue
-        if re.match(r"\s*copy\b.*\bfrom\s+stdin", line, re.IGNORECASE) and line.rstrip().endswith(";"):
+        if re.match(r"\s*copy\b.*\bfrom\s+std(in|out)", line, re.IGNORECASE) and line.rstrip().endswith(";"):
             in_copy = True
         out.append(line)
     return "".join(out)

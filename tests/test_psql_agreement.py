@@ -1,0 +1,26 @@
+"""On a sample of PostgreSQL's own regression scripts, the server receives
+from sqlshell exactly the statements it receives from psql (read back from
+the server's log). The whole corpus: `python tests/psql_agreement.py`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from conftest import require_pg
+from psql_agreement import CORPUS, LOG, compare
+
+SAMPLE = ["comments.sql", "strings.sql", "create_function_sql.sql", "rules.sql", "copy.sql"]
+
+
+@pytest.mark.parametrize("name", SAMPLE)
+def test_same_statements_as_psql(name: str) -> None:
+    base = require_pg()
+    if not (CORPUS / name).exists():
+        pytest.skip("shared/corpus is not beside the project")
+    if shutil.which("psql") is None or not os.access(LOG, os.R_OK):
+        pytest.skip(f"needs psql and a readable server log ({LOG}, or $SQLSHELL_PG_LOG)")
+    result = compare(CORPUS / name, base)
+    assert result.psql, "psql sent nothing: is log_statement honoured?"
+    assert result.equal, result.first_difference()
