@@ -236,10 +236,17 @@ class SessionExecutor:
     def flush(self) -> list[str]:
         """Send the staged objects; returns the SQL the unit of work emitted."""
         self.require_usable()
+        staged = "{} new, {} changed, {} deleted".format(*self.staged_counts())
         with self.capturing() as sql:
             try:
                 self.session.flush()
             except SQLAlchemyError as exc:
+                if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+                    self._reraise(
+                        exc,
+                        f"the connection to the server was lost: the staged objects ({staged}) were not saved, "
+                        "and the transaction with everything flushed before is gone",
+                    )
                 where = f"to savepoint {self.savepoints[-1][0]}" if self.savepoints else "the whole transaction"
                 self._reraise(exc, f"the flush failed, so SQLAlchemy rolled back {where}: the work since is lost")
         return sql

@@ -97,3 +97,24 @@ def test_lock_timeout_inside_a_transaction_fails_it(db_url: str, observer, table
     finally:
         blocker.dispose()
         drop(observer, table)
+
+
+@PG_ONLY
+def test_session_mode_kill_says_which_staged_work_was_lost(db_url: str, observer, table: str, shell_driver) -> None:
+    with observer.begin() as conn:
+        conn.execute(text(f"create table {table} (id int primary key, n text)"))
+    try:
+        sh = shell_driver(db_url)
+        sh.run(f"\\mode session\n\\add {table} id=1 n='a'\n\\flush\n\\add {table} id=2 n='b'")
+        _kill_backend(observer, _pid(sh.run("select pg_backend_pid();")[0]))
+        _, err = sh.run("\\flush")
+        assert "the connection to the server was lost: the staged objects (1 new, 0 changed, 0 deleted)" in err
+        assert sh.prompt.endswith("!> ")
+        _, err = sh.run(f"\\add {table} id=3 n='c'")
+        assert "\\rollback" in err  # refused until the loss is acknowledged
+        sh.run("\\rollback")
+        sh.run(f"\\add {table} id=4 n='d'\n\\commit")
+        with observer.connect() as conn:
+            assert conn.execute(text(f"select id from {table}")).scalars().all() == [4]
+    finally:
+        drop(observer, table)
