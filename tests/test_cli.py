@@ -248,3 +248,11 @@ def test_closed_output_stops_the_shell_without_hanging(db_url: str) -> None:
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 1
     assert b"Traceback" not in err
+
+
+def test_insert_returning_shows_rows_then_the_tag(db_url: str, table: str) -> None:
+    script = f"create table {table} (a int, b text);\ninsert into {table} values (1, 'x'), (2, 'y') returning a, b;\n"
+    r = run_cli([db_url, "-q"], input=script + f"drop table {table};\n")
+    assert r.code == 0, r.stderr
+    r = run_cli([db_url], input=script + f"drop table {table};\n")
+    assert " a | b \n---+---\n 1 | x\n 2 | y\n(2 rows)\n\nINSERT 0 2\n" in r.stdout

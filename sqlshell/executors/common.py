@@ -1,7 +1,8 @@
 """Run one user statement on a SQLAlchemy Connection and wrap its result.
 
-Row-returning statements on PostgreSQL stream through psycopg (``pgstream``);
-everything else goes through ``exec_driver_sql``.
+PostgreSQL (psycopg) statements go to the driver directly (``pgstream``:
+queries stream, the rest is one execute); other databases go through
+``exec_driver_sql``.
 
 ``exec_driver_sql`` hands the text to the driver as it is: no compilation,
 no ``:name`` bind parameters (``no_parameters`` keeps ``%`` literal for
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Connection, CursorResult
 from sqlshell.database import STATUS_KEY
 from sqlshell.errors import UserError
 from sqlshell.executors.pgcopy import copy_in, copy_out, is_copy_out
-from sqlshell.executors.pgstream import stream_statement, streams_rows
+from sqlshell.executors.pgstream import execute_plain, stream_statement, streams_rows
 from sqlshell.results import Column, Outcome
 from sqlshell.tags import derive_tag
 from sqlshell.values import PG_JSON_OIDS, PG_NUMERIC_OIDS
@@ -38,8 +39,10 @@ def run_statement(
         if not psycopg:
             raise UserError("COPY … FROM STDIN / TO STDOUT needs PostgreSQL through psycopg", "use INSERT instead")
         return copy_out(conn, sql) if copy_data is None else copy_in(conn, sql, copy_data, data_line)
-    if psycopg and streams_rows(sql):
-        return stream_statement(conn, sql, batch_size)
+    if psycopg:
+        if streams_rows(sql):
+            return stream_statement(conn, sql, batch_size)
+        return execute_plain(conn, sql, batch_size)
     conn.info.pop(STATUS_KEY, None)
     result: CursorResult[Any] = conn.exec_driver_sql(sql, execution_options=_RAW)
     status: str | None = conn.info.get(STATUS_KEY)

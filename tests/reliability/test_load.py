@@ -25,10 +25,14 @@ def _script(path: Path, n: int) -> Path:
 
 def _run(args: list[str], script: Path) -> subprocess.Popen[bytes]:
     """sqlshell in a child process, reporting its own peak RSS at exit."""
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking parent
+    # (a big pytest process), the high-water mark of this process's own memory starts at exec.
     code = (
-        "import resource, sys, runpy; sys.argv = ['sqlshell', *sys.argv[1:]]\n"
+        "import sys, runpy; sys.argv = ['sqlshell', *sys.argv[1:]]\n"
         "try:\n    runpy.run_module('sqlshell', run_name='__main__')\n"
-        "finally:\n    print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+        "finally:\n"
+        "    hwm = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:')][0]\n"
+        "    print('PEAK_KB', hwm, file=sys.stderr)\n"
     )
     return subprocess.Popen(
         [sys.executable, "-c", code, *args],
