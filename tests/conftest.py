@@ -165,3 +165,14 @@ def shell_driver() -> Iterator[Callable[..., ShellDriver]]:
     yield make
     for driver in made:
         driver.close()
+
+
+def fed_in_chunks(chunks: list[str], nested: bool) -> list:
+    """What the splitter makes of input that arrives in these chunks."""
+    from sqlshell.split import Splitter
+
+    splitter = Splitter(nested)
+    out: list = []
+    for chunk in chunks:
+        out += splitter.feed(chunk)
+    return out + splitter.finish()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from conftest import fed_in_chunks
 
 from sqlshell.split import Kind, Splitter, Statement, is_complete, split
 
@@ -316,14 +317,6 @@ def test_split(text: str, expected: list[Statement], nested: bool) -> None:
 # -- incremental feeding ------------------------------------------------------
 
 
-def _feed(chunks: list[str], nested: bool) -> list[Statement]:
-    splitter = Splitter(nested)
-    out: list[Statement] = []
-    for chunk in chunks:
-        out += splitter.feed(chunk)
-    return out + splitter.finish()
-
-
 def _chunkings(text: str) -> list[list[str]]:
     """1-char chunks; 7-char chunks at every phase; every cut into two pieces;
     a few seeded random chunkings."""
@@ -343,14 +336,14 @@ def _chunkings(text: str) -> list[list[str]]:
 def test_incremental_feeding_matches_whole(text: str, expected: list[Statement], nested: bool) -> None:
     for chunks in _chunkings(text):
         assert "".join(chunks) == text
-        assert _feed(chunks, nested) == expected, chunks
+        assert fed_in_chunks(chunks, nested) == expected, chunks
 
 
 def test_incremental_whole_script() -> None:
     script = "\n".join(case[1] for case in CASES if case[3] is PG)
     whole = split(script)
     for size in (1, 2, 3, 7, 64, 1000):
-        assert _feed([script[i : i + size] for i in range(0, len(script), size)], True) == whole
+        assert fed_in_chunks([script[i : i + size] for i in range(0, len(script), size)], True) == whole
 
 
 def test_meta_inside_unfinished_statement_runs_at_once() -> None:

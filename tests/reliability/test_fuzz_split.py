@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 
+from conftest import fed_in_chunks
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sqlshell.split import Kind, Splitter, Statement, is_complete, split
+from sqlshell.split import Kind, Splitter, is_complete, split
 
 FAST = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -125,14 +126,6 @@ sql_text = st.one_of(random_sql, mutated_sql())
 def _cut(text: str, cuts: list[int]) -> list[str]:
     points = sorted({min(c, len(text)) for c in cuts})
     return [text[a:b] for a, b in zip([0, *points], [*points, len(text)], strict=True)]
-
-
-def _feed(chunks: list[str], nested: bool) -> list[Statement]:
-    splitter = Splitter(nested)
-    out: list[Statement] = []
-    for chunk in chunks:
-        out += splitter.feed(chunk)
-    return out + splitter.finish()
 
 
 def _ident_char(ch: str) -> bool:
@@ -271,13 +264,13 @@ def test_no_text_outside_comments_is_lost(text: str, nested: bool) -> None:
 @FAST
 @given(text=sql_text, nested=st.booleans(), cuts=st.lists(st.integers(0, 4000), max_size=8))
 def test_chunked_feeding_matches_whole(text: str, nested: bool, cuts: list[int]) -> None:
-    assert _feed(_cut(text, cuts), nested) == split(text, nested_comments=nested)
+    assert fed_in_chunks(_cut(text, cuts), nested) == split(text, nested_comments=nested)
 
 
 @settings(max_examples=150, deadline=None)
 @given(text=random_sql.filter(lambda t: len(t) < 300), nested=st.booleans())
 def test_one_character_chunks_match_whole(text: str, nested: bool) -> None:
-    assert _feed(list(text), nested) == split(text, nested_comments=nested)
+    assert fed_in_chunks(list(text), nested) == split(text, nested_comments=nested)
 
 
 @FAST
