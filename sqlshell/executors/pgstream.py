@@ -52,9 +52,7 @@ def _cursor(conn: Connection, sql: str) -> Any:
     if conn.engine.echo:
         conn.engine.logger.info("%s", sql)  # what SQLAlchemy's echo would show for its own execute
     running.started(dbapi_conn)  # what Ctrl-C cancels (SQLAlchemy's execute events don't fire here)
-    cursor = dbapi_conn.cursor()
-    _load_as_text(cursor)
-    return cursor
+    return dbapi_conn.cursor()
 
 
 def execute_plain(conn: Connection, sql: str, batch_size: int) -> Outcome:
@@ -67,6 +65,8 @@ def execute_plain(conn: Connection, sql: str, batch_size: int) -> Outcome:
         cursor.close()
         raise wrap_error(conn, sql, exc, cursor) from exc
     tag, description = cursor.statusmessage, cursor.description
+    if description is not None:
+        _load_as_text(cursor)  # only a statement with rows pays for it (psycopg applies it to the fetch)
     rows = cursor.fetchall() if description is not None else []
     cursor.close()  # (forgets the description: read above)
     if description is None:
@@ -83,6 +83,7 @@ def _columns(description: Any) -> list[Column]:
 
 def stream_statement(conn: Connection, sql: str, batch_size: int) -> Outcome:
     cursor = _cursor(conn, sql)
+    _load_as_text(cursor)
     rows = cursor.stream(sql, size=batch_size)
     try:
         first = next(rows, None)  # runs the statement: errors surface here, before any output
