@@ -87,3 +87,17 @@ def test_directory_as_file(db_url: str, tmp_path: Path) -> None:
     r = run_cli([db_url, "-f", str(tmp_path)])
     assert r.code == 2
     _one_clean_line(r.stderr)
+
+
+def test_wrong_password_exits_2_without_showing_it() -> None:
+    from fake_pg_auth import RefusingServer
+
+    server = RefusingServer()
+    try:
+        r = run_cli([f"postgresql://someone:Wr0ng-Pw@127.0.0.1:{server.port}/db", "-c", "select 1"])
+    finally:
+        server.close()
+    assert server.passwords == [b"Wr0ng-Pw"]  # the password really went to the server
+    assert r.code == 2
+    _one_clean_line(r.stderr)
+    assert "password authentication failed" in r.stderr and "Wr0ng-Pw" not in r.stderr
