@@ -59,8 +59,10 @@ fragment = st.one_of(st.sampled_from(PIECES), st.sampled_from(META), st.text(max
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(fragment, max_size=12).map("".join))
-def test_any_input_leaves_the_shell_usable(shell_driver, tmp_path_factory, text: str) -> None:
-    db = tmp_path_factory.mktemp("fuzz") / "f.sqlite3"
+def test_any_input_leaves_the_shell_usable(shell_driver, tmp_path_factory, monkeypatch, text: str) -> None:
+    here = tmp_path_factory.mktemp("fuzz")
+    monkeypatch.chdir(here)  # "\\c word" opens (and creates) an SQLite file named word, as sqlite3 would
+    db = here / "f.sqlite3"
     sh = shell_driver(f"sqlite:///{db}")
     sh.run(text.replace("\\q", "\\x").replace("\\e", "\\x").replace("\\i", "\\x").replace("\\o", "\\x"))
     sh.shell.discard_open_work()
