@@ -110,6 +110,7 @@ def _complete_path(ctx: click.Context, param: click.Parameter, incomplete: str) 
     "--null", "null", default="<null>", show_default=True, metavar="TEXT", help="How NULL is shown in tables."
 )
 @click.option("-W", "--password", "ask_password", is_flag=True, help="Ask for the password (not echoed).")
+@click.option("-X", "--no-config", is_flag=True, help="Ignore the config file (as psql -X ignores psqlrc).")
 @click.option("--debug", is_flag=True, help="Log the engine and pool on stderr; show a traceback for internal errors.")
 @click.version_option(__version__, prog_name="sqlshell")
 def cli(
@@ -125,6 +126,7 @@ def cli(
     echo: bool,
     null: str,
     ask_password: bool,
+    no_config: bool,
     debug: bool,
 ) -> None:
     """An SQL shell that shows SQLAlchemy's three levels: engine, connection, session.
@@ -144,7 +146,8 @@ def cli(
         echo=echo,
         single_transaction=single_transaction,
     )
-    mode = _apply_config_file(settings, mode)
+    if not no_config:
+        mode = _apply_config_file(settings, mode)
     if debug:
         from sqlshell import debuglog
 

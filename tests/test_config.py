@@ -79,3 +79,15 @@ def test_every_key_reaches_the_settings() -> None:
 
 def test_no_file_is_no_problem() -> None:
     assert config.load() == (config.Config(), None)
+
+
+def test_no_config_flag_ignores_the_file(tmp_path, monkeypatch) -> None:
+    from conftest import run_cli
+
+    from sqlshell.paths import config_dir
+
+    config_dir().mkdir(parents=True, exist_ok=True)
+    (config_dir() / "config.toml").write_text('format = "csv"\nnull = "NIL"\n')
+    db = str(tmp_path / "x.db")
+    assert run_cli([db, "-q", "-c", "select null as a"]).stdout == "a\r\n\r\n"
+    assert run_cli([db, "-X", "-q", "-c", "select null as a"]).stdout == "   a    \n--------\n <null>\n\n"
