@@ -7,7 +7,9 @@ events:
   is used, and let the pool replace it when the server dropped it, so a
   server restart between two statements goes unnoticed;
 * ``after_cursor_execute`` keeps the driver's command tag (``INSERT 0 1``) for
-  the renderer: psycopg knows it, SQLAlchemy's result does not expose it;
+  statements that go through SQLAlchemy's execute (PostgreSQL statements go to
+  psycopg directly and read it there), and ``before_cursor_execute`` tells the
+  Ctrl-C handler which connection is busy;
 * on SQLite, ``connect``/``begin`` make pysqlite transactional in the way
   SQLAlchemy's documentation recommends (the driver's own implicit BEGIN is
   switched off and SQLAlchemy's begin emits a real ``BEGIN``), so savepoints
@@ -84,7 +86,6 @@ class Database:
         except (TypeError, ValueError) as exc:
             raise ConnectError(f"cannot use {mask(url)}: {exc}") from exc
         self.engine.echo = echo
-        self.autocommit_engine = self.engine  # the pool's default is already AUTOCOMMIT
         self.dialect = self.engine.dialect.name
         self.is_postgres = self.dialect == "postgresql"
         self.is_sqlite = self.dialect == "sqlite"

@@ -15,15 +15,29 @@ from sqlshell.tags import leading_words
 
 
 def has_top_level_where(sql: str) -> bool:
-    depth = 0
+    return "where" in _top_level_words(sql)
+
+
+def _top_level_words(sql: str) -> list[str]:
+    """The words outside parentheses, strings, quoted names and comments."""
+    depth, words = 0, []
     for tok in tokenize(sql):
         if tok.kind == "op" and tok.text == "(":
             depth += 1
         elif tok.kind == "op" and tok.text == ")":
             depth = max(depth - 1, 0)
-        elif depth == 0 and tok.kind == "word" and tok.value == "where":
-            return True
-    return False
+        elif depth == 0 and tok.kind == "word":
+            words.append(tok.value)
+    return words
+
+
+def _main_verb(sql: str) -> str | None:
+    """WITH … DELETE/UPDATE: the statement after the common table expressions
+    (which sit in parentheses, so the first top-level DML word is it)."""
+    for word in _top_level_words(sql):
+        if word in ("delete", "update", "insert", "select", "merge"):
+            return word
+    return None
 
 
 def destructive_reason(sql: str) -> str | None:
@@ -32,6 +46,8 @@ def destructive_reason(sql: str) -> str | None:
     if not words:
         return None
     verb = words[0]
+    if verb == "with":
+        verb = _main_verb(sql) or verb
     if verb == "drop":
         what = " ".join(w.upper() for w in words[:2])
         return f"{what} removes it and everything in it"

@@ -29,16 +29,13 @@ def dispatch(stmt: Statement, shell: Shell) -> AbstractContextManager[Outcome]:
 
 
 def run_txn_command(cmd: TxnCommand, shell: Shell) -> Outcome:
-    if (
-        cmd.action in ("begin", "commit", "rollback")
-        and shell.settings.single_transaction
-        and shell.transactional is not None
-        and shell.transactional.in_transaction
-    ):
+    if cmd.chain:
         raise UserError(
-            f"{cmd.action.upper().replace('_', ' TO ')} is not allowed with --single-transaction",
-            "the whole script already runs in one transaction",
+            f"{cmd.action.upper()} AND CHAIN is not supported: the shell would lose track of the new transaction",
+            f"\\{cmd.action} then \\begin",
         )
+    if cmd.action in ("begin", "commit", "rollback"):
+        txn_commands.refuse_inside_single_transaction(shell, cmd.action.upper())
     if cmd.action == "begin":
         return txn_commands.begin(shell, cmd.isolation, cmd.read_only, cmd.sqlite_mode)
     if cmd.action == "commit":

@@ -5,6 +5,7 @@ REPL hand in their own."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import TYPE_CHECKING, TextIO
 
@@ -33,9 +34,10 @@ class Output:
     def _err(self, line: str) -> None:
         if self.status is not None:
             self.status.clear()
-        self.stdout.flush()
-        if self._file:
-            self._file.flush()
+        for stream in (self.stdout, self._file):  # results first, so the two stay in order
+            if stream is not None:
+                with contextlib.suppress(OSError, ValueError):  # a full or closed results file
+                    stream.flush()  # must not keep a message from stderr
         self.stderr.write(scrub_secrets(line) + "\n")
         self.stderr.flush()
 
@@ -54,6 +56,6 @@ class Output:
         self.results.flush()
 
     def redirect(self, file: TextIO | None) -> None:
-        if self._file is not None:
-            self._file.close()
-        self._file = file
+        old, self._file = self._file, file  # switched first: a failing close must not leave it half-done
+        if old is not None:
+            old.close()

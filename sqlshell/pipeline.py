@@ -65,9 +65,20 @@ class Pipeline:
         except SQLAlchemyError as exc:
             ok = False
             out.error(f"{self._from}{_where(stmt)}{one_line(str(exc))}")
+        except BrokenPipeError:
+            raise  # nobody reads the output any more: the caller stops
+        except (OSError, ValueError) as exc:  # a full \o file, an undecodable COPY …: this statement fails
+            ok = False
+            out.error(f"{self._from}{_where(stmt)}{type(exc).__name__}: {one_line(str(exc))}")
+        try:
+            out.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # \o to a full disk: the results did not arrive
+            ok = False
+            out.error(f"{self._from}{_where(stmt)}cannot write the results: {exc.strerror or exc}")
         if not ok:
             self.failures += 1
-        out.flush()
         if shell.settings.timing:
             out.note(f"Time: {(time.perf_counter() - started) * 1000:.3f} ms")
         if not told:

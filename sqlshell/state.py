@@ -198,6 +198,14 @@ class Shell:
         return [f"rolled back: {work}"] if work else []
 
     def close(self) -> None:
+        """End of the shell. Whatever is still open is rolled back, and said so:
+        the normal paths have asked or reported already, so this speaks only
+        when the shell ends abnormally (an internal error, an interrupt)."""
+        try:
+            for line in self.discard_open_work():
+                self.output.error(f"sqlshell: {line}")
+        except Exception as exc:  # the connection may be gone: the server rolls back then
+            self.output.error(f"sqlshell: open work was lost with the connection ({type(exc).__name__})")
         for holder in (self.held, self.session):
             if holder is not None:
                 holder.close()

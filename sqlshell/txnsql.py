@@ -16,6 +16,7 @@ from sqlshell.tags import leading_words
 _ISOLATION = re.compile(
     r"isolation\s+level\s+(serializable|repeatable\s+read|read\s+committed|read\s+uncommitted)", re.IGNORECASE
 )
+_CHAIN = re.compile(r"\band\s+chain\b", re.IGNORECASE)
 _READ_ONLY = re.compile(r"\bread\s+only\b", re.IGNORECASE)
 _SQLITE_MODE = re.compile(r"^\s*begin\s+(deferred|immediate|exclusive)\b", re.IGNORECASE)
 _NAME_AFTER = re.compile(
@@ -30,6 +31,7 @@ class TxnCommand:
     isolation: str | None = None  # BEGIN ISOLATION LEVEL …
     read_only: bool = False
     sqlite_mode: str | None = None  # BEGIN IMMEDIATE / EXCLUSIVE on SQLite
+    chain: bool = False  # COMMIT AND CHAIN: a new transaction begins at once
 
 
 def _name(sql: str) -> str | None:
@@ -59,13 +61,13 @@ def classify(sql: str) -> TxnCommand | None:
     if verb in ("commit", "end"):
         if second == "prepared":
             return None  # two-phase commit: not the current transaction
-        return TxnCommand("commit")
+        return TxnCommand("commit", chain=bool(_CHAIN.search(sql)))
     if verb in ("rollback", "abort"):
         if second == "prepared":
             return None
         if "to" in words[1:3]:
             return TxnCommand("rollback_to", name=_name(sql))
-        return TxnCommand("rollback")
+        return TxnCommand("rollback", chain=bool(_CHAIN.search(sql)))
     if verb == "savepoint":
         return TxnCommand("savepoint", name=_name(sql))
     if verb == "release":

@@ -60,8 +60,9 @@ def resolve(text: str | None, environ: os._Environ[str] | dict[str, str] | None 
         ) from exc
     if url.drivername in ("postgres", "postgresql"):
         url = url.set(drivername="postgresql+psycopg")
-    if url.password:
-        _SECRETS.add(str(url.password))
+    for secret in (url.password, url.query.get("password")):
+        if secret:
+            _SECRETS.add(secret if isinstance(secret, str) else str(secret[-1]))
     return url
 
 
@@ -72,8 +73,11 @@ def with_password(url: URL, password: str) -> URL:
 
 
 def mask(url: URL) -> str:
-    """The URL as shown anywhere: banner, prompt, status, errors, history."""
-    return url.render_as_string(hide_password=True)
+    """The URL as shown anywhere: banner, prompt, status, errors, history
+    (a ``?password=`` in the query is a password too)."""
+    if "password" in url.query:
+        url = url.update_query_dict({"password": "***"})
+    return url.render_as_string(hide_password=True).replace("password=%2A%2A%2A", "password=***")
 
 
 def mask_text(text: str) -> str:
@@ -86,14 +90,11 @@ def mask_text(text: str) -> str:
     return f"{head}://{user}{':***' if colon else ''}{at}{host}"
 
 
-def remember_secret(secret: str) -> None:
-    if secret:
-        _SECRETS.add(secret)
-
-
 def scrub_secrets(text: str) -> str:
-    """Replace every known password in a message with ``***``."""
+    """Replace every known password in a message with ``***`` where it stands
+    as a token of its own (a password "test" must not turn the table
+    test_missing into ***_missing)."""
     for secret in _SECRETS:
         if secret and secret in text:
-            text = text.replace(secret, "***")
+            text = re.sub(rf"(?<!\w){re.escape(secret)}(?!\w)", "***", text)
     return text

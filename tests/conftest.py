@@ -48,6 +48,26 @@ def require_pg() -> str:
     return PG_URL
 
 
+def require(available: bool, what: str) -> None:
+    """A tool or file a PostgreSQL test needs (pg_dump, the shared corpus, the
+    server log): skip without it locally, fail under SQLSHELL_REQUIRE_PG=1."""
+    if available:
+        return
+    if REQUIRE_PG:
+        pytest.fail(f"{what} (SQLSHELL_REQUIRE_PG=1)")
+    pytest.skip(what)
+
+
+@pytest.fixture(autouse=True)
+def _forget_secrets() -> Iterator[None]:
+    """The passwords a test's URLs taught the scrubber stay with that test."""
+    from sqlshell import urls
+
+    before = set(urls._SECRETS)
+    yield
+    urls._SECRETS.intersection_update(before)
+
+
 @pytest.fixture(autouse=True)
 def _private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep the embedded database, history and config of tests out of $HOME."""

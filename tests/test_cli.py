@@ -256,3 +256,34 @@ def test_insert_returning_shows_rows_then_the_tag(db_url: str, table: str) -> No
     assert r.code == 0, r.stderr
     r = run_cli([db_url], input=script + f"drop table {table};\n")
     assert " a | b \n---+---\n 1 | x\n 2 | y\n(2 rows)\n\nINSERT 0 2\n" in r.stdout
+
+
+def test_a_full_output_file_fails_the_statement_not_the_shell(tmp_path: Path) -> None:
+    db = str(tmp_path / "full.db")
+    script = "create table t (a int);\nbegin;\ninsert into t values (1);\n"
+    script += "\\o /dev/full\nselect * from t;\n\\o\nselect 2 as b;\n"
+    r = run_cli([db, "--on-error", "continue"], input=script)
+    assert r.code == 1
+    assert "line 5: cannot write the results: No space left on device" in r.stderr
+    assert " b \n---\n 2\n" in r.stdout
+    assert "end of input: rolled back" in r.stderr and "internal error" not in r.stderr
+
+
+def test_copy_to_stdout_in_the_sessions_encoding() -> None:
+    url = require_pg()
+    r = run_cli(
+        [url, "--mode", "connection", "-q"], input="set client_encoding to latin1;\ncopy (select 'café') to stdout;\n"
+    )
+    assert r.code == 0, r.stderr
+    assert "café\n" in r.stdout
+
+
+def test_password_in_the_query_string_is_masked_too() -> None:
+    r = run_cli(["postgresql://postgres@127.0.0.1:1/test?password=hunter2q", "-c", "select 1"])
+    assert r.code == 2 and "hunter2q" not in r.stderr and "password=***" in r.stderr
+
+
+def test_a_short_password_does_not_mangle_names() -> None:
+    url = require_pg().replace("postgres@", "postgres:qz@", 1)
+    r = run_cli([url, "-c", "select * from qz_missing"])
+    assert 'relation "qz_missing" does not exist' in r.stderr

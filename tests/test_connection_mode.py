@@ -224,3 +224,19 @@ def test_lost_connection_inside_a_transaction_is_told_and_nothing_runs_outside_i
     out, err = sh.run("\\rollback\n\\begin\n")
     sh.run(f"insert into {films} values ('fresh', '4');\n\\commit\n")
     assert count(observer, films) == 1
+
+
+def test_single_transaction_refuses_the_scripts_own_commit(db_url: str, films: str, observer: Engine) -> None:
+    script = f"insert into {films} values ('a', '1');\n\\commit\ninsert into {films} values ('b', '2');\n"
+    r = run_cli([db_url, "-1"], input=script)
+    assert r.code == 1
+    assert "\\commit is not allowed with --single-transaction" in r.stderr
+    assert count(observer, films) == 0
+
+
+def test_commit_and_chain_is_refused_not_half_done(db_url: str, films: str, observer: Engine) -> None:
+    script = f"begin;\ninsert into {films} values ('a', '1');\ncommit and chain;\n"
+    r = run_cli([db_url], input=script)
+    assert r.code == 1
+    assert "COMMIT AND CHAIN is not supported" in r.stderr
+    assert count(observer, films) == 0  # still in the first transaction, rolled back at the end

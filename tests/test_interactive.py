@@ -415,3 +415,10 @@ def test_history_masks_every_url_password() -> None:
     assert mask_urls("\\c postgresql://u:pw@h/db") == "\\c postgresql://u:***@h/db"
     assert mask_urls("\\c postgresql://u@h/db") == "\\c postgresql://u@h/db"
     assert mask_urls("\\c 'host=h password=pw'") == "\\c 'host=h password=***'"
+
+
+def test_delete_after_a_common_table_expression_is_destructive() -> None:
+    from sqlshell.destructive import destructive_reason
+
+    assert destructive_reason("with x as (select 1) delete from t") is not None
+    assert destructive_reason("with x as (select 1) update t set a = 1 where a in (select * from x)") is None

@@ -8,7 +8,7 @@ import os
 import shutil
 
 import pytest
-from conftest import require_pg
+from conftest import require, require_pg
 from psql_agreement import CORPUS, LOG, compare
 
 SAMPLE = ["comments.sql", "strings.sql", "create_function_sql.sql", "rules.sql", "copy.sql"]
@@ -17,10 +17,11 @@ SAMPLE = ["comments.sql", "strings.sql", "create_function_sql.sql", "rules.sql",
 @pytest.mark.parametrize("name", SAMPLE)
 def test_same_statements_as_psql(name: str) -> None:
     base = require_pg()
-    if not (CORPUS / name).exists():
-        pytest.skip("shared/corpus is not beside the project")
-    if shutil.which("psql") is None or not os.access(LOG, os.R_OK):
-        pytest.skip(f"needs psql and a readable server log ({LOG}, or $SQLSHELL_PG_LOG)")
+    require((CORPUS / name).exists(), "shared/corpus is not beside the project")
+    require(
+        shutil.which("psql") is not None and os.access(LOG, os.R_OK),
+        f"needs psql and a readable server log ({LOG}, or $SQLSHELL_PG_LOG)",
+    )
     result = compare(CORPUS / name, base)
     assert result.psql, "psql sent nothing: is log_statement honoured?"
     assert result.equal, result.first_difference()

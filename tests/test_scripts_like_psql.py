@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import require_pg, run_cli
+from conftest import require, require_pg, run_cli
 
 from sqlshell.split import is_complete
 
@@ -98,8 +98,8 @@ def test_on_error_stop_variable_and_unsupported_psql_commands(db_url: str) -> No
     assert " a \n" in r.stdout and " b \n" not in r.stdout  # ON_ERROR_STOP stopped it after \x9
 
 
-@pytest.mark.skipif(shutil.which("pg_dump") is None, reason="pg_dump is not installed")
 def test_pg_dump_plain_file_loads_with_every_row(fresh_db: str, tmp_path: Path) -> None:
+    require(shutil.which("pg_dump") is not None, "pg_dump is not installed")
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         conn.execute("create table t (id serial primary key, s text, b bytea, ts timestamptz, n numeric)")
         conn.execute(
@@ -167,8 +167,8 @@ def _table_checksums(url: str) -> dict[str, tuple[int, str]]:
         }
 
 
-@pytest.mark.skipif(not (CORPUS / "pagila").exists(), reason="shared/corpus is not beside the project")
 def test_pagila_loads_exactly_as_with_psql(fresh_db: str) -> None:
+    require((CORPUS / "pagila").exists() and shutil.which("psql") is not None, "needs shared/corpus and psql")
     schema, data = CORPUS / "pagila" / "pagila-schema.sql", CORPUS / "pagila" / "pagila-data.sql"
     for path in (schema, data):
         r = run_cli([fresh_db, "-q", "-f", str(path)])
@@ -188,8 +188,8 @@ def test_pagila_loads_exactly_as_with_psql(fresh_db: str) -> None:
             conn.execute(f"drop database if exists {psql_db.rsplit('/', 1)[1]} with (force)")
 
 
-@pytest.mark.skipif(not (CORPUS / "chinook").exists(), reason="shared/corpus is not beside the project")
 def test_chinook_creates_and_connects_to_its_database(tmp_path: Path) -> None:
+    require((CORPUS / "chinook").exists(), "shared/corpus is not beside the project")
     base = require_pg()
     name = f"chinook_{uuid.uuid4().hex[:8]}"
     text = (CORPUS / "chinook" / "Chinook_PostgreSql.sql").read_text()

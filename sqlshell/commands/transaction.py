@@ -35,6 +35,16 @@ def begin(
     return outcome
 
 
+def refuse_inside_single_transaction(shell: Shell, what: str) -> None:
+    """--single-transaction: the script's own BEGIN/COMMIT/ROLLBACK (typed or
+    meta-command) would commit or drop part of it; refuse them."""
+    holder = shell.transactional
+    if shell.settings.single_transaction and holder is not None and holder.in_transaction:
+        raise UserError(
+            f"{what} is not allowed with --single-transaction", "the whole script already runs in one transaction"
+        )
+
+
 def _no_transaction(shell: Shell, tag: str) -> Outcome:
     return Outcome(tag=tag, warnings=[f"WARNING: there is no transaction in progress ({shell.mode.value} mode)"])
 
@@ -70,19 +80,24 @@ def rollback_to(shell: Shell, name: str | None) -> Outcome:
 
 @commands.add("\\begin", "[ISOLATION LEVEL]", "start a transaction (switches engine mode to connection mode)")
 def begin_cmd(shell: Shell, args: Args) -> Outcome:
+    refuse_inside_single_transaction(shell, "\\begin")
     return begin(shell, parse_isolation(args.words) if args.words else None)
 
 
 @commands.add("\\commit", "", "commit the open transaction")
 def commit_cmd(shell: Shell, args: Args) -> Outcome:
     args.at_most(0, "\\commit")
+    refuse_inside_single_transaction(shell, "\\commit")
     return commit(shell)
 
 
 @commands.add("\\rollback", "[SAVEPOINT]", "roll back the transaction, or only back to SAVEPOINT (which stays)")
 def rollback_cmd(shell: Shell, args: Args) -> Outcome:
     args.at_most(1, "\\rollback [SAVEPOINT]")
-    return rollback_to(shell, args.words[0]) if args.words else rollback(shell)
+    if args.words:
+        return rollback_to(shell, args.words[0])
+    refuse_inside_single_transaction(shell, "\\rollback")
+    return rollback(shell)
 
 
 @commands.add("\\savepoint", "[NAME]", "set a savepoint inside the transaction")

@@ -1,8 +1,5 @@
 """The three ways to run SQL, one module each: ``engine`` (one-shot pooled
 calls), ``connection`` (a held Connection with manual transactions) and
-``session`` (an ORM Session). ``run_statement`` is what they share: run one
-user statement on a SQLAlchemy Connection and describe its result."""
-
-from sqlshell.executors.common import run_statement
-
-__all__ = ["run_statement"]
+``session`` (an ORM Session). ``common.run_statement`` is what they share: run
+one user statement on a SQLAlchemy Connection and describe its result
+(``pgstream`` and ``pgcopy`` are its PostgreSQL paths)."""

@@ -143,7 +143,7 @@ class Tables:
 def cast_by_database(db: Database, text: str, type_: Any) -> Any:
     """``CAST('82 minutes' AS INTERVAL)`` on a short-lived autocommit connection,
     so a value that does not fit cannot break the session's transaction."""
-    with db.autocommit_engine.connect() as conn:
+    with db.engine.connect() as conn:
         try:
             value = conn.execute(select(cast(literal(text), type_))).scalar_one()
         except DBAPIError as exc:

@@ -63,9 +63,10 @@ def copy_out(conn: Connection, sql: str) -> Outcome:
 
 def _blocks(conn: Connection, sql: str, cursor: Any, status: list[str]) -> Iterator[str]:
     try:
+        encoding = conn.connection.dbapi_connection.info.encoding  # the session's client_encoding
         with cursor.copy(sql) as copy:
             for block in copy:
-                yield bytes(block).decode("utf-8")
+                yield bytes(block).decode(encoding, errors="replace")
         # psycopg has no status message after COPY TO; its row count is the tag's.
         status.append(cursor.statusmessage or f"COPY {cursor.rowcount}")
     except Exception as exc:
