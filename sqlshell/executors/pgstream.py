@@ -69,6 +69,7 @@ def execute_plain(conn: Connection, sql: str, batch_size: int) -> Outcome:
         _load_as_text(cursor)  # only a statement with rows pays for it (psycopg applies it to the fetch)
     rows = cursor.fetchall() if description is not None else []
     cursor.close()  # (forgets the description: read above)
+    running.connection = None  # all fetched: Ctrl-C while printing interrupts the printing
     if description is None:
         return Outcome(tag=tag)
     batches = [rows[i : i + batch_size] for i in range(0, len(rows), batch_size)]
