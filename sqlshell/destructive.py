@@ -31,13 +31,24 @@ def _top_level_words(sql: str) -> list[str]:
     return words
 
 
-def _main_verb(sql: str) -> str | None:
-    """WITH … DELETE/UPDATE: the statement after the common table expressions
-    (which sit in parentheses, so the first top-level DML word is it)."""
-    for word in _top_level_words(sql):
-        if word in ("delete", "update", "insert", "select", "merge"):
-            return word
-    return None
+def _unfiltered_dml(sql: str) -> str | None:
+    """In a WITH statement, a DELETE or UPDATE, in the main statement or in a
+    common table expression, that has no WHERE at its own parenthesis level."""
+    depth, open_dml = 0, []  # (verb, depth, seen_where)
+    for tok in tokenize(sql):
+        if tok.kind == "op" and tok.text == "(":
+            depth += 1
+        elif tok.kind == "op" and tok.text == ")":
+            for verb, level, seen in open_dml:
+                if level == depth and not seen:
+                    return verb
+            open_dml = [d for d in open_dml if d[1] < depth]
+            depth = max(depth - 1, 0)
+        elif tok.kind == "word" and tok.value in ("delete", "update"):
+            open_dml.append((tok.value, depth, False))
+        elif tok.kind == "word" and tok.value == "where":
+            open_dml = [(v, lvl, seen or lvl == depth) for v, lvl, seen in open_dml]
+    return next((verb for verb, _, seen in open_dml if not seen), None)
 
 
 def destructive_reason(sql: str) -> str | None:
@@ -47,7 +58,8 @@ def destructive_reason(sql: str) -> str | None:
         return None
     verb = words[0]
     if verb == "with":
-        verb = _main_verb(sql) or verb
+        dml = _unfiltered_dml(sql)
+        return f"{dml.upper()} without WHERE {'removes' if dml == 'delete' else 'changes'} every row" if dml else None
     if verb == "drop":
         what = " ".join(w.upper() for w in words[:2])
         return f"{what} removes it and everything in it"

@@ -422,3 +422,10 @@ def test_delete_after_a_common_table_expression_is_destructive() -> None:
 
     assert destructive_reason("with x as (select 1) delete from t") is not None
     assert destructive_reason("with x as (select 1) update t set a = 1 where a in (select * from x)") is None
+    assert destructive_reason("with x as (delete from t returning *) select * from x") is not None
+    assert destructive_reason("with x as (delete from t where a = 1 returning *) select * from x") is None
+    assert destructive_reason("with x as (select 1) update t set a = (select 1 where true)") is not None
+    assert (
+        destructive_reason("with recursive r(n) as (select 1 union all select n + 1 from r where n < 3) table r")
+        is None
+    )
