@@ -7,7 +7,7 @@ driver to the output a batch at a time and memory stays flat.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,11 +52,3 @@ class Outcome:
     @classmethod
     def table(cls, headers: list[str], rows: list[tuple[Any, ...]], footer: bool = False) -> Outcome:
         return cls(columns=[Column(h, numeric=False) for h in headers], batches=[rows] if rows else [], footer=footer)
-
-
-def batched(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
-    """Group an iterator of rows into lists of ``size``."""
-    from itertools import islice
-
-    while batch := list(islice(rows, size)):
-        yield batch

@@ -194,11 +194,6 @@ class Splitter:
         self._metas_done = 0
         return out
 
-    @property
-    def pending(self) -> str:
-        """Text received but not yet part of a finished statement."""
-        return self._buf
-
     def pending_is_blank(self) -> bool:
         """True when finishing now would produce no statement: nothing but
         whitespace and complete comments is pending (meta-commands met inside
@@ -206,13 +201,6 @@ class Splitter:
         probe = Splitter(self.nested_comments)
         probe._buf, probe._metas_done = self._buf, self._metas_done
         return not probe._drain(final=True)
-
-    def take_raw(self, upto: int) -> str:
-        """Remove and return the first ``upto`` characters of the pending text
-        (used to hand raw data lines, such as COPY data, to another reader)."""
-        raw, self._buf = self._buf[:upto], self._buf[upto:]
-        self._line += raw.count("\n")
-        return raw
 
     # -- scanning -----------------------------------------------------------
 

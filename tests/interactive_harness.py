@@ -57,6 +57,7 @@ class Repl:
         self.pipe = self._pipe_cm.__enter__()
         self.toolbars: list[str] = []
         self.prompts = 0  # session.prompt() calls
+        self.prompt_texts: list[str] = []  # the prompt each of them showed (mode, indicator)
         self._drawn_for = 0  # the prompt whose screen was last drawn
         self.session: Any = None
         self.code: int | None = None
@@ -80,6 +81,7 @@ class Repl:
 
                 def counted_prompt(*args: Any, **kwargs: Any) -> str:
                     self.prompts += 1
+                    self.prompt_texts.append(self.shell.prompt_text())
                     return prompt(*args, **kwargs)
 
                 session.bottom_toolbar, session.prompt = drawn_toolbar, counted_prompt

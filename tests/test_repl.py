@@ -3,69 +3,18 @@ as a terminal would send them, results come out of the shell's output."""
 
 from __future__ import annotations
 
-import io
-import threading
 from collections.abc import Iterator
 
 import pytest
-from prompt_toolkit.application import create_app_session
-from prompt_toolkit.history import InMemoryHistory
-from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output import DummyOutput
-
-from sqlshell.database import Database
-from sqlshell.output import Output
-from sqlshell.repl import run_repl
-from sqlshell.settings import Settings
-from sqlshell.state import Shell
-from sqlshell.urls import resolve
-
-
-class Repl:
-    """A REPL in a background thread, fed keystrokes through a pipe."""
-
-    def __init__(self, url: str) -> None:
-        self.stdout, self.stderr = io.StringIO(), io.StringIO()
-        db = Database(resolve(url))
-        self.shell = Shell(db, Settings(interactive=True), Output(self.stdout, self.stderr))
-        self._pipe_cm = create_pipe_input()
-        self.pipe = self._pipe_cm.__enter__()
-        self.prompts: list[str] = []
-        self.code: int | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        original = self.shell.prompt_text
-
-        def recording_prompt() -> str:
-            text = original()
-            if not self.prompts or self.prompts[-1] != text:  # redraws repeat the same prompt
-                self.prompts.append(text)
-            return text
-
-        self.shell.prompt_text = recording_prompt  # type: ignore[method-assign]
-        with create_app_session(input=self.pipe, output=DummyOutput()):
-            self.code = run_repl(self.shell, history=InMemoryHistory())
-
-    def send(self, keys: str) -> None:
-        self.pipe.send_text(keys)
-
-    def finish(self, timeout: float = 10) -> int | None:
-        self._thread.join(timeout)
-        assert not self._thread.is_alive(), "the REPL did not exit"
-        self._pipe_cm.__exit__(None, None, None)
-        self.shell.close()
-        return self.code
+from interactive_harness import Repl
 
 
 @pytest.fixture
 def repl(db_url: str) -> Iterator[Repl]:
     r = Repl(db_url)
     yield r
-    if r._thread.is_alive():
-        r.send("\x04")
-        r._thread.join(5)
+    if r._thread.is_alive():  # a failed test left it running
+        r.close()
 
 
 def test_statement_runs_when_terminated(repl: Repl) -> None:
@@ -98,7 +47,7 @@ def test_prompt_shows_mode_and_transaction_indicator(repl: Repl) -> None:
     repl.send("commit;\r")
     repl.send("\\q\r")
     assert repl.finish() == 0
-    modes = [p.split(" ", 1)[1] for p in repl.prompts]
+    modes = [p.split(" ", 1)[1] for p in repl.prompt_texts]
     assert modes[:4] == ["engine> ", "connection> ", "connection*> ", "connection> "]
 
 
@@ -106,7 +55,7 @@ def test_failed_transaction_shows_bang(pg_url: str) -> None:
     repl = Repl(pg_url)
     repl.send("\\begin\rselect * from no_such_table_r;\r\\rollback\r\\q\r")
     assert repl.finish() == 0
-    modes = [p.split(" ", 1)[1] for p in repl.prompts]
+    modes = [p.split(" ", 1)[1] for p in repl.prompt_texts]
     assert modes[:4] == ["engine> ", "connection*> ", "connection!> ", "connection> "]
 
 
