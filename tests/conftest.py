@@ -1,8 +1,10 @@
-"""Shared fixtures: real SQLite files and a real PostgreSQL server, never mocks.
+"""Shared fixtures: real SQLite files, a real PostgreSQL and a real MariaDB
+server, never mocks.
 
-PostgreSQL comes from $SQLSHELL_TEST_PG_URL (default: the local test server).
-Without a server its tests skip, unless SQLSHELL_REQUIRE_PG=1 (CI), where
-they fail: a green run must mean PostgreSQL was really exercised.
+PostgreSQL comes from $SQLSHELL_TEST_PG_URL, MariaDB from
+$SQLSHELL_TEST_MYSQL_URL (defaults: the local test servers). Without a server
+its tests skip, unless SQLSHELL_REQUIRE_PG=1 / SQLSHELL_REQUIRE_MYSQL=1 (CI),
+where they fail: a green run must mean the servers were really exercised.
 """
 
 from __future__ import annotations
@@ -21,31 +23,46 @@ from sqlshell.cli import cli
 
 PG_URL = os.environ.get("SQLSHELL_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("SQLSHELL_REQUIRE_PG") == "1"
+MYSQL_URL = os.environ.get("SQLSHELL_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
+REQUIRE_MYSQL = os.environ.get("SQLSHELL_REQUIRE_MYSQL") == "1"
 
-_pg_state: dict[str, str | None] = {}
+_server_state: dict[str, str | None] = {}
 
 
-def _pg_unavailable() -> str | None:
-    """Why PostgreSQL cannot be used (None when it can); asked once per run."""
-    if "reason" not in _pg_state:
+def sqlalchemy_url(url: str) -> str:
+    """The URL as plain SQLAlchemy wants it (the shell itself maps postgresql:// to psycopg)."""
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def _unavailable(name: str, url: str) -> str | None:
+    """Why a server cannot be used (None when it can); asked once per run."""
+    if name not in _server_state:
         try:
-            engine = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+            engine = create_engine(sqlalchemy_url(url))
             with engine.connect() as conn:
                 conn.execute(text("select 1"))
             engine.dispose()
-            _pg_state["reason"] = None
+            _server_state[name] = None
         except Exception as exc:  # any failure means: no usable server
-            _pg_state["reason"] = f"PostgreSQL at {PG_URL} unavailable: {str(exc).splitlines()[0]}"
-    return _pg_state["reason"]
+            _server_state[name] = f"{name} at {url} unavailable: {str(exc).splitlines()[0]}"
+    return _server_state[name]
+
+
+def _require(name: str, url: str, required: bool, variable: str) -> str:
+    reason = _unavailable(name, url)
+    if reason:
+        if required:
+            pytest.fail(f"{reason} ({variable}=1)")
+        pytest.skip(reason)
+    return url
 
 
 def require_pg() -> str:
-    reason = _pg_unavailable()
-    if reason:
-        if REQUIRE_PG:
-            pytest.fail(reason + " (SQLSHELL_REQUIRE_PG=1)")
-        pytest.skip(reason)
-    return PG_URL
+    return _require("PostgreSQL", PG_URL, REQUIRE_PG, "SQLSHELL_REQUIRE_PG")
+
+
+def require_mysql() -> str:
+    return _require("MariaDB", MYSQL_URL, REQUIRE_MYSQL, "SQLSHELL_REQUIRE_MYSQL")
 
 
 def require(available: bool, what: str) -> None:
@@ -87,12 +104,35 @@ def sqlite_url(tmp_path: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path}/test.sqlite3"
 
 
+@pytest.fixture
+def mysql_url() -> str:
+    return require_mysql()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
     """Each mode-independent test runs on both databases."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/test.sqlite3"
     return require_pg()
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def txn_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
+    """Transaction, mode and script tests run on all three backends."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/test.sqlite3"
+    if request.param == "postgresql":
+        return require_pg()
+    return require_mysql()
+
+
+@pytest.fixture
+def txn_observer(txn_url: str) -> Iterator[Engine]:
+    """An independent engine on the ``txn_url`` database: what other connections see."""
+    engine = create_engine(sqlalchemy_url(txn_url))
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture
@@ -104,8 +144,7 @@ def table() -> Iterator[str]:
 @pytest.fixture
 def observer(db_url: str) -> Iterator[Engine]:
     """A second, independent engine: what other connections see."""
-    url = db_url.replace("postgresql://", "postgresql+psycopg://", 1)
-    engine = create_engine(url)
+    engine = create_engine(sqlalchemy_url(db_url))
     yield engine
     engine.dispose()
 

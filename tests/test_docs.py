@@ -27,6 +27,7 @@ def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert _setup_commands()[1] in ci.splitlines()
     assert "SQLSHELL_REQUIRE_PG=1" in ci
+    assert "SQLSHELL_REQUIRE_MYSQL=1" in ci
 
 
 def test_every_meta_command_is_documented() -> None:
