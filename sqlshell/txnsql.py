@@ -42,7 +42,7 @@ def _name(sql: str) -> str | None:
 def fold_name(word: str) -> str:
     """A savepoint name as the server folds identifiers: unquoted to lower case,
     "quoted" as written (so ``\\savepoint Foo`` and ``ROLLBACK TO foo`` meet)."""
-    if len(word) > 1 and word[0] == word[-1] and word[0] in "\"`":
+    if len(word) > 1 and word[0] == word[-1] and word[0] in '"`':
         return word[1:-1].replace(word[0] * 2, word[0])
     return word.lower()
 

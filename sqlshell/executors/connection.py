@@ -187,6 +187,10 @@ class HeldConnection:
             return
         if state in (ServerTxn.UNKNOWN, ServerTxn.BUSY):
             return
+        if state is ServerTxn.OPEN and error is not None and _mysql_errno(error) in _MYSQL_ROLLS_BACK:
+            # an error packet carries no status flags, so pymysql's are from the last OK:
+            # these errors are documented to roll the whole transaction back
+            state = ServerTxn.IDLE
         if self.txn is not None and state is ServerTxn.IDLE and not self._pending_begin:
             why = ended_why(self.db.dialect, cause, error)
             self._end(self.txn.rollback)  # the server has no transaction: nothing is sent
@@ -397,6 +401,8 @@ class HeldConnection:
             if self.lost or self.conn.invalidated:
                 self._reopen()
             else:
+                if self.conn.get_transaction() is not None:  # a failed COMMIT leaves it to be rolled back
+                    self._quiet(self.conn.rollback)
                 self.conn.info.pop(BEGIN_KEY, None)
                 options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"}
                 if self._read_only:
@@ -503,7 +509,7 @@ def ended_why(dialect: str, cause: Sequence[Piece], error: BaseException | None)
         reason = _first_line(error)
         if dialect == "sqlite" and any(_OR_ROLLBACK.search(p.sql) for p in cause):
             reason = "ON CONFLICT ROLLBACK"
-        elif getattr(getattr(error, "orig", None), "args", (None,))[0] == 1213:
+        elif _mysql_errno(error) == 1213:
             reason = "deadlock"
         return f"{_dialect_name(dialect)} rolled the transaction back: {reason}"
     return "the server ended the transaction inside this statement (the shell cannot tell whether it committed)"
@@ -513,6 +519,14 @@ def opened_why(cause: Sequence[Piece]) -> str:
     if any(p.txn is not None and p.txn.action == "begin" for p in cause):
         return "a BEGIN inside this line opened a transaction"
     return "the server opened a transaction inside this statement"
+
+
+_MYSQL_ROLLS_BACK = frozenset({1213})  # ER_LOCK_DEADLOCK: InnoDB rolls the transaction back
+
+
+def _mysql_errno(error: BaseException) -> int | None:
+    args = getattr(getattr(error, "orig", None), "args", ())
+    return args[0] if args and isinstance(args[0], int) and type(error.orig).__module__.startswith("pymysql") else None
 
 
 _OR_ROLLBACK = re.compile(r"\b(?:or|conflict)\s+rollback\b", re.IGNORECASE)
