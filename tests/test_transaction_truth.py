@@ -200,7 +200,8 @@ def test_mariadb_deadlock_rollback_is_followed(mysql_url: str, table: str, shell
 
 
 def test_single_transaction_refuses_a_commit_inside_a_line(txn_url: str, t: str, txn_observer: Engine) -> None:
-    run = run_cli(["-1", txn_url, "-c", f"insert into {t} values (1)", "-c", f"commit\\; insert into {t} values (2)"])
+    # the COMMIT is not the line's first statement: every piece is looked at, before any runs
+    run = run_cli(["-1", txn_url, "-c", f"insert into {t} values (1)", "-c", f"insert into {t} values (2)\\; commit"])
     assert run.code == 1
     assert "COMMIT is not allowed with --single-transaction" in run.stderr
     assert rows(txn_observer, t) == []

@@ -99,9 +99,7 @@ class HeldConnection:
         self.statements = 0
         self.lost = False
         self.loss_told = False
-        self._read_only = False
         self._sp_counter = 0
-        self._pending_begin = False  # psycopg sends the BEGIN with the first statement
         self.drift: list[str] = []  # what the server did behind the shell's back, to be told
         if conn is not None and self.server() in _OPEN:
             self._adopt()
@@ -191,7 +189,7 @@ class HeldConnection:
             # an error packet carries no status flags, so pymysql's are from the last OK:
             # these errors are documented to roll the whole transaction back
             state = ServerTxn.IDLE
-        if self.txn is not None and state is ServerTxn.IDLE and not self._pending_begin:
+        if self.txn is not None and state is ServerTxn.IDLE:
             why = ended_why(self.db.dialect, cause, error)
             self._end(self.txn.rollback)  # the server has no transaction: nothing is sent
             self.drift.append(f"{why}; the shell is back to autocommit")
@@ -219,7 +217,6 @@ class HeldConnection:
         self.started = time.monotonic()
         self.statements = 0
         self.savepoints = []
-        self._pending_begin = False
 
     def take_drift(self) -> list[str]:
         told, self.drift = self.drift, []
@@ -248,7 +245,6 @@ class HeldConnection:
     def _statement(self) -> Iterator[None]:
         if self.lost:
             raise UserError("the transaction was lost with its connection; this statement was not run", LOST_HINT)
-        self._pending_begin = False
         if self.txn is None:
             try:
                 yield
@@ -305,19 +301,22 @@ class HeldConnection:
         if self.conn.in_transaction():
             self.conn.commit()
         level = isolation or self.next_isolation or self.default_isolation
-        options: dict[str, Any] = {"isolation_level": level}
-        if self.db.is_postgres and (read_only or self._read_only):
-            options["postgresql_readonly"] = read_only
-            self._read_only = read_only
-        self.conn.execution_options(**options)
-        if sqlite_mode and self.db.is_sqlite:
-            self.conn.info[BEGIN_KEY] = f"BEGIN {sqlite_mode}"
-        self.txn = self.conn.begin()
-        if self.db.dialect in ("mysql", "mariadb"):
-            # the driver begins lazily; the server must be in the transaction now,
-            # so its state can be read (and a snapshot taken, as BEGIN does)
-            self.conn.exec_driver_sql("START TRANSACTION READ ONLY" if read_only else "START TRANSACTION")
-        self._pending_begin = self.db.is_postgres  # psycopg sends BEGIN with the next statement
+        if self.db.is_postgres:
+            # BEGIN is sent now, as psql sends it, so the server (and anyone watching
+            # pg_stat_activity) is in the transaction the prompt shows; the connection
+            # stays in AUTOCOMMIT, where SQLAlchemy's commit/rollback are psycopg's,
+            # which end the server's transaction.
+            self.txn = self.conn.begin()
+            self._send(f"BEGIN ISOLATION LEVEL {level}{' READ ONLY' if read_only else ''}", "BEGIN")
+        else:
+            self.conn.execution_options(isolation_level=level)
+            if sqlite_mode and self.db.is_sqlite:
+                self.conn.info[BEGIN_KEY] = f"BEGIN {sqlite_mode}"
+            self.txn = self.conn.begin()
+            if self.db.dialect in ("mysql", "mariadb"):
+                # the driver begins lazily; the server must be in the transaction now,
+                # so its state can be read (and a snapshot taken, as BEGIN does)
+                self.conn.exec_driver_sql("START TRANSACTION READ ONLY" if read_only else "START TRANSACTION")
         self.next_isolation = None
         self.isolation = level
         self.started = time.monotonic()
@@ -397,17 +396,13 @@ class HeldConnection:
             self.isolation = None
             self.started = None
             self.statements = 0
-            self._pending_begin = False
             if self.lost or self.conn.invalidated:
                 self._reopen()
             else:
                 if self.conn.get_transaction() is not None:  # a failed COMMIT leaves it to be rolled back
                     self._quiet(self.conn.rollback)
                 self.conn.info.pop(BEGIN_KEY, None)
-                options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"}
-                if self._read_only:
-                    options["postgresql_readonly"] = self._read_only = False
-                self.conn.execution_options(**options)
+                self.conn.execution_options(isolation_level="AUTOCOMMIT")
 
     def _reopen(self) -> None:
         with contextlib.suppress(Exception):  # the old connection is unusable; closing is best effort
@@ -437,7 +432,6 @@ class HeldConnection:
 
     def _send(self, sql: str, what: str) -> None:
         """A savepoint command, with the user's savepoint name, on the held connection."""
-        self._pending_begin = False
         try:
             self.conn.exec_driver_sql(sql)
         except DBAPIError as exc:
