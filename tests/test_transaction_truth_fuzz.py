@@ -52,6 +52,14 @@ STEPS = [
 SQLITE_STEPS = ["insert or rollback into {t} values (0);"]
 
 
+# the shell waits for no lock forever either (its own leaked transaction could hold one)
+LOCK_TIMEOUT = {
+    "postgresql": "?options=-c%20lock_timeout%3D5000",
+    "mariadb": "?init_command=set%20innodb_lock_wait_timeout%3D5",
+    "sqlite": "?timeout=5",
+}
+
+
 def _backend(url: str) -> str:
     return url.split(":")[0].split("+")[0].replace("mysql", "mariadb")
 
@@ -139,7 +147,7 @@ def check_sequence(url: str, table: str, observer: Engine, steps: list[str]) -> 
     with observer.connect() as conn:  # one table for all examples: DDL is slow on MariaDB
         conn.execute(text(f"delete from {table} where a <> 0"))
     keys = itertools.count(1)
-    sh = ShellDriver(url)
+    sh = ShellDriver(url + LOCK_TIMEOUT[_backend(url)])
     view = ServerView(url, sh, observer)
     made: list[str] = []
     try:
@@ -196,7 +204,13 @@ def url(txn_url: str, tmp_path: Any) -> str:
 
 def test_the_shell_reports_the_servers_transaction_state(url: str) -> None:
     table = f"f_{uuid.uuid4().hex[:10]}"
-    observer = create_engine(sqlalchemy_url(url), isolation_level="AUTOCOMMIT")
+    # a transaction the shell leaves open by mistake fails the test, never hangs it
+    connect_args: dict[str, Any] = {
+        "postgresql": {"options": "-c lock_timeout=5000"},
+        "mariadb": {"init_command": "set innodb_lock_wait_timeout = 5, lock_wait_timeout = 5"},
+        "sqlite": {"timeout": 5},
+    }[_backend(url)]
+    observer = create_engine(sqlalchemy_url(url), isolation_level="AUTOCOMMIT", connect_args=connect_args)
     with observer.connect() as conn:
         conn.execute(text(f"create table {table} (a int primary key)"))
         conn.execute(text(f"insert into {table} values (0)"))
