@@ -26,11 +26,6 @@ from sqlshell.txnsql import TxnCommand
 from sqlshell.variables import interpolate
 
 
-def dispatch(stmt: Statement, shell: Shell) -> AbstractContextManager[Outcome]:
-    """The first (usually the only) result of a statement; see ``dispatch_all``."""
-    return next(dispatch_all(stmt, shell))
-
-
 def dispatch_all(stmt: Statement, shell: Shell) -> Iterator[AbstractContextManager[Outcome]]:
     """One context manager per result of ``stmt``, each made when the previous
     one has been rendered (so the statements of a line run in order, and an

@@ -31,7 +31,7 @@ _IMPLICIT_COMMIT_VERBS = frozenset(
 )
 _SET_AUTOCOMMIT_ON = re.compile(r"^\s*set\s+(?:@@(?:session\.)?|session\s+)?autocommit\s*=\s*(?:1|on|true)\b", re.I)
 _SET_TXN_ISOLATION = re.compile(
-    r"^\s*set\s+(?:session\s+)?transaction\s+(?:.*\s)?isolation\s+level\s+"
+    r"^\s*set\s+(session\s+)?transaction\s+(?:.*\s)?isolation\s+level\s+"
     r"(serializable|repeatable\s+read|read\s+committed|read\s+uncommitted)",
     re.IGNORECASE | re.DOTALL,
 )
@@ -93,21 +93,13 @@ def split_texts(sql: str, dialect: str | None = None, nested_comments: bool = Tr
 
 def piece(sql: str, dialect: str) -> Piece:
     txn = classify(sql)
-    isolation, session = None, False
-    implicit = False
-    if txn is None:
-        words = leading_words(sql, 3)
-        verb = words[0] if words else ""
-        if verb == "set":
-            m = _SET_TXN_ISOLATION.match(sql)
-            if m:
-                isolation = " ".join(m.group(1).upper().split())
-                session = len(words) > 1 and words[1] == "session"
-        if dialect in ("mysql", "mariadb"):
-            implicit = _mysql_implicit_commit(sql, words)
-    elif dialect in ("mysql", "mariadb") and txn.action == "begin":
-        implicit = True  # BEGIN inside a transaction commits it first on MySQL
-    return Piece(sql, txn, implicit, isolation, session)
+    mysql = dialect in ("mysql", "mariadb")
+    if txn is not None:  # BEGIN inside a transaction commits it first on MySQL
+        return Piece(sql, txn, mysql and txn.action == "begin", None, False)
+    m = _SET_TXN_ISOLATION.match(sql)  # anchored: fails at once on other statements
+    isolation = " ".join(m.group(2).upper().split()) if m else None
+    implicit = mysql and _mysql_implicit_commit(sql, leading_words(sql, 3))
+    return Piece(sql, None, implicit, isolation, bool(m and m.group(1)))
 
 
 def _mysql_implicit_commit(sql: str, words: list[str]) -> bool:
