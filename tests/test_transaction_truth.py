@@ -364,3 +364,60 @@ def test_quitting_is_refused_with_a_server_opened_transaction(txn_url: str, t: s
     sh.run(f"insert into {t} values (1)\\; begin;")
     _, err = sh.run("\\mode engine")
     assert "cannot leave connection mode" in err
+
+
+def test_lost_connection_in_a_script_exits_1_with_one_line(pg_url: str) -> None:
+    script = (
+        "\\begin\n\\savepoint a\nselect pg_terminate_backend(pg_backend_pid());\n"
+        "\\release a\nsavepoint b;\n\\rollback a\n"
+    )
+    run = run_cli([pg_url, "--on-error", "continue"], input=script)
+    assert run.code == 1, run.stderr
+    assert "internal error" not in run.stderr and "Traceback" not in run.stderr
+    assert run.stderr.count("connection was lost") == 1, run.stderr
+    assert "end of input: rolled back" in run.stderr
+
+
+def test_connection_lost_during_commit_says_it_cannot_be_known(pg_url: str, table: str, shell_driver) -> None:
+    from conftest import sqlalchemy_url
+    from sqlalchemy import create_engine
+
+    observer = create_engine(sqlalchemy_url(pg_url))
+    with observer.begin() as conn:
+        conn.execute(text(f"create table {table} (a int)"))
+        conn.execute(
+            text(
+                f"create function {table}_slow() returns trigger language plpgsql "
+                "as $$ begin perform pg_sleep(5); return null; end $$"
+            )
+        )
+        conn.execute(
+            text(
+                f"create constraint trigger {table}_at_commit after insert on {table} "
+                f"initially deferred for each row execute function {table}_slow()"
+            )
+        )
+    try:
+        sh = shell_driver(pg_url)
+        sh.run(f"\\mode connection\n\\begin\ninsert into {table} values (1);")
+        pid = sh.shell.held.conn.connection.driver_connection.info.backend_pid
+
+        def kill() -> None:
+            with observer.connect() as conn:
+                conn.execute(text(f"select pg_terminate_backend({pid})"))
+
+        timer = threading.Timer(0.5, kill)
+        timer.start()
+        try:
+            _, err = sh.run("\\commit")
+        finally:
+            timer.cancel()
+        assert "whether the transaction was committed cannot be known" in err
+        assert sh.shell.txn().state == "idle"
+        out, _ = sh.run("select 1 as alive;")
+        assert "alive" in out
+    finally:
+        with observer.begin() as conn:
+            conn.execute(text(f"drop table if exists {table}"))
+            conn.execute(text(f"drop function if exists {table}_slow()"))
+        observer.dispose()
