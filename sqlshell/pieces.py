@@ -37,7 +37,7 @@ _SET_TXN_ISOLATION = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # (not frozen: a frozen dataclass's __init__ costs a call per field)
 class Piece:
     """One statement of a line, classified."""
 

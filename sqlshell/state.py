@@ -181,7 +181,7 @@ class Shell:
         driver attribute, no query): engine mode hands a connection the server
         left inside a transaction to connection mode; connection mode ends or
         takes on the transaction. What happened is kept in ``told``."""
-        stranded = self.engine_executor.take_stranded()
+        stranded = self.engine_executor.take_stranded() if self.engine_executor.stranded is not None else None
         if stranded is not None:
             if self.mode is Mode.ENGINE:
                 from sqlshell.executors.connection import opened_why

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection, NestedTransaction, RootTransaction
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from sqlshell.cancel import running
 from sqlshell.database import BEGIN_KEY, Database
@@ -122,7 +122,7 @@ class HeldConnection:
                 self.conn.exec_driver_sql("DISCARD ALL")
                 if self.conn.in_transaction():
                     self.conn.commit()  # AUTOCOMMIT: only SQLAlchemy's bookkeeping
-            except DBAPIError:
+            except SQLAlchemyError:
                 self.conn.invalidate()
                 return "the connection could not be reset, so it was closed"
             return "connection reset (DISCARD ALL) and returned to the pool"
