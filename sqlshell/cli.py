@@ -330,9 +330,10 @@ def _sources(
     """The statement streams in command-line order: -c strings, then -f files,
     else standard input; each with its file's path (for \\ir). Every file is
     opened before anything runs, so an unreadable file has no partial effect."""
-    from sqlshell.source import InputError, stream_statements, text_statements
+    from sqlshell.source import InputError, iter_text_statements, stream_statements
 
     nested = shell.db.nested_comments
+    server = shell.standard_conforming_strings  # the splitter follows the server, as psql does
     opened: list[tuple[BinaryIO, str, Path | None]] = []
     for path in files:
         if path == "-":
@@ -344,17 +345,17 @@ def _sources(
             raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
         opened.append((stream, path, Path(path).resolve()))
     for text in commands:
-        yield None, text_statements(text, nested)
+        yield None, iter_text_statements(text, nested, server)
     done = 0  # bytes of the streams already read, for the progress line
 
     def reader(base: int) -> Callable[[int], None] | None:
         return None if progress is None else (lambda offset: progress.read(base + offset))
 
     for stream, name, resolved in opened:
-        yield resolved, stream_statements(stream, nested, name, reader(done))
+        yield resolved, stream_statements(stream, nested, name, reader(done), server)
         done = progress.bytes if progress is not None else 0
     if not commands and not files:
-        yield None, stream_statements(sys.stdin.buffer, nested, "standard input", reader(0))
+        yield None, stream_statements(sys.stdin.buffer, nested, "standard input", reader(0), server)
 
 
 def main() -> None:

@@ -89,6 +89,9 @@ class Database:
         self.dialect = self.engine.dialect.name
         self.is_postgres = self.dialect == "postgresql"
         self.is_sqlite = self.dialect == "sqlite"
+        # The server's standard_conforming_strings on the connection last given
+        # back to the pool (what the splitter follows in engine mode); None: unknown.
+        self.standard_strings: bool | None = None
         self._install_events()
 
     # -- facts ----------------------------------------------------------------
@@ -177,6 +180,15 @@ class Database:
             event.listen(self.engine, "begin", _sqlite_begin)
         elif self.is_postgres:
             event.listen(self.engine, "connect", _pg_text_json)
+            event.listen(self.engine.pool, "checkin", self._remember_parameters)
+
+    def _remember_parameters(self, dbapi_connection: Any, record: Any) -> None:
+        if dbapi_connection is not None:  # None: the connection was invalidated
+            from sqlshell.serverparams import standard_strings
+
+            value = standard_strings(dbapi_connection)
+            if value is not None:
+                self.standard_strings = value
 
 
 PING_AFTER_IDLE = 0.5  # seconds a pooled connection may rest before it is pinged again

@@ -18,10 +18,17 @@ class InputError(Exception):
 
 
 def stream_statements(
-    stream: BinaryIO, nested_comments: bool, name: str = "input", on_read: Callable[[int], None] | None = None
+    stream: BinaryIO,
+    nested_comments: bool,
+    name: str = "input",
+    on_read: Callable[[int], None] | None = None,
+    server_strings: Callable[[], bool | None] | None = None,
 ) -> Iterator[Statement]:
+    """The statements of a byte stream, each split only after the one before it
+    was taken (and run), so the splitter follows what it changed on the server
+    (``server_strings``: the server's standard_conforming_strings, see Splitter)."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")("strict")
-    splitter = Splitter(nested_comments)
+    splitter = Splitter(nested_comments, server_strings)
     offset = 0
     while True:
         try:
@@ -39,15 +46,31 @@ def stream_statements(
         offset += len(chunk)
         if on_read is not None:
             on_read(offset)
-        yield from splitter.feed(text)
+        yield from splitter.iter_feed(text)
     try:
         tail = decoder.decode(b"", final=True)
     except UnicodeDecodeError as exc:
         raise InputError(f"{name} ends inside a UTF-8 character") from exc
-    yield from splitter.feed(tail)
-    yield from splitter.finish()
+    yield from splitter.iter_feed(tail)
+    yield from splitter.iter_finish()
 
 
-def text_statements(text: str, nested_comments: bool) -> list[Statement]:
+def text_statements(
+    text: str, nested_comments: bool, server_strings: Callable[[], bool | None] | None = None
+) -> list[Statement]:
+    """All statements of a text at once (the REPL's input, ``\\e``): split from
+    the server's standard_conforming_strings as it is now, then following the
+    ``SET``s the text itself holds."""
     splitter = Splitter(nested_comments)
+    if server_strings is not None and (server := server_strings()) is not None:
+        splitter.standard_strings = server
     return splitter.feed(text) + splitter.finish()
+
+
+def iter_text_statements(
+    text: str, nested_comments: bool, server_strings: Callable[[], bool | None] | None = None
+) -> Iterator[Statement]:
+    """The statements of a text (``-c``), each split after the one before it ran."""
+    splitter = Splitter(nested_comments, server_strings)
+    yield from splitter.iter_feed(text)
+    yield from splitter.iter_finish()

@@ -174,6 +174,28 @@ class Shell:
         holder = self.transactional
         return holder.snapshot() if holder is not None else TxnSnapshot("idle")
 
+    def standard_conforming_strings(self) -> bool | None:
+        """The server's standard_conforming_strings on the connection the next
+        statement runs on, as the driver last heard it (no query): the held
+        connection or the session's, else the one engine mode last gave back.
+        The splitter follows it, as psql's lexer does. None: not PostgreSQL, or unknown."""
+        if not self.db.is_postgres:
+            return None
+        from sqlshell.serverparams import standard_strings
+
+        driver = None
+        try:
+            if self.held is not None:
+                driver = self.held.conn.connection.driver_connection
+            elif self.session is not None:
+                orm = getattr(self.session, "session", None)  # the ORM Session: ask only one that holds a connection
+                if orm is not None and orm.in_transaction():
+                    driver = orm.connection().connection.driver_connection
+        except Exception:  # an invalidated connection: fall back to what the pool last saw
+            driver = None
+        value = standard_strings(driver) if driver is not None else None
+        return self.db.standard_strings if value is None else value
+
     @property
     def db_label(self) -> str:
         url = self.db.url
