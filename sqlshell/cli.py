@@ -330,7 +330,7 @@ def _sources(
     """The statement streams in command-line order: -c strings, then -f files,
     else standard input; each with its file's path (for \\ir). Every file is
     opened before anything runs, so an unreadable file has no partial effect."""
-    from sqlshell.source import InputError, iter_text_statements, stream_statements
+    from sqlshell.source import InputError, StdinData, stream_statements
 
     nested = shell.db.nested_comments
     server = shell.standard_conforming_strings  # the splitter follows the server, as psql does
@@ -344,8 +344,9 @@ def _sources(
         except OSError as exc:
             raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
         opened.append((stream, path, Path(path).resolve()))
+    stdin_data = StdinData()  # COPY … FROM STDIN in a -c string reads standard input, as in psql
     for text in commands:
-        yield None, iter_text_statements(text, nested, server)
+        yield None, stdin_data.statements(text, nested, server)
     done = 0  # bytes of the streams already read, for the progress line
 
     def reader(base: int) -> Callable[[int], None] | None:
