@@ -231,8 +231,9 @@ def _run(
             out.error(f"sqlshell: output closed; {line}")
         return ExitStatus.STATEMENT_FAILED
     except InputError as exc:
-        shell.discard_open_work()
         out.error(f"sqlshell: {exc}")
+        for line in shell.discard_open_work():
+            out.error(f"sqlshell: {line}")
         return ExitStatus.BAD_USAGE
     except UserError as exc:
         out.error(f"sqlshell: {exc}")

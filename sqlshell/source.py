@@ -33,9 +33,12 @@ def stream_statements(
     decoder = codecs.getincrementaldecoder("utf-8-sig")("strict")
     splitter = Splitter(nested_comments, server_strings)
     offset = 0
+    # read1: what has arrived, up to CHUNK, so statements on a pipe run as their
+    # lines come (as in psql), not when 64 KiB have gathered.
+    read = getattr(stream, "read1", stream.read)
     while True:
         try:
-            chunk = stream.read(CHUNK)
+            chunk = read(CHUNK)
         except OSError as exc:
             raise InputError(f"cannot read {name}: {exc.strerror or exc}") from exc
         if not chunk:
