@@ -40,7 +40,8 @@ def key_bindings(shell: Shell) -> KeyBindings:
         if state is not None and state.current_completion is not None:
             buf.complete_state = None  # Enter in the completion menu takes the completion
             return
-        if is_complete(buf.text, shell.db.nested_comments) or buf.text.strip() in ("", "quit", "exit"):
+        complete = is_complete(buf.text, shell.db.nested_comments, shell.standard_conforming_strings())
+        if complete or buf.text.strip() in ("", "quit", "exit"):
             buf.validate_and_handle()
         else:
             buf.insert_text("\n")

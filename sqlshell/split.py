@@ -735,10 +735,12 @@ def split(text: str, nested_comments: bool = True) -> list[Statement]:
     return s.feed(text) + s.finish()
 
 
-def is_complete(text: str, nested_comments: bool = True) -> bool:
+def is_complete(text: str, nested_comments: bool = True, standard_strings: bool | None = True) -> bool:
     """Would the REPL run this input now? True when every statement in it is
     terminated (by ``;`` or a meta-command) and nothing but blanks remains.
-    An empty input is complete (Enter on an empty prompt does nothing)."""
+    An empty input is complete (Enter on an empty prompt does nothing).
+    ``standard_strings``: the server's standard_conforming_strings (None: unknown, on)."""
     s = Splitter(nested_comments)
+    s.standard_strings = standard_strings is not False
     s.feed(text if text.endswith("\n") else text + "\n")
     return s.pending_is_blank()

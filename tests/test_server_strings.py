@@ -135,3 +135,18 @@ def test_connecting_as_a_role_with_it_off_is_followed(admin: Engine, victim: str
         "?column?",
         "done",
     ]
+
+
+def test_the_prompt_waits_for_the_literal_to_end(admin: Engine, victim: str) -> None:
+    """Interactively too: with the server's setting off, Enter after ``'a\\';``
+    continues the literal (as psql's prompt does) instead of running a statement."""
+    from interactive_harness import Repl
+
+    repl = Repl(require_pg() + "?options=-c%20standard_conforming_strings%3Doff")
+    # (the real command connects before its first prompt; the harness does not)
+    repl.send("select 1 as one;\r")
+    repl.send(f"select 'a\\'; drop table {victim}; --\r")  # the literal is still open
+    repl.send("' as v;\r\\q\r")
+    assert repl.finish() == 0, repl.stderr.getvalue()
+    assert exists(admin, victim)
+    assert f" a'; drop table {victim}; --+" in repl.stdout.getvalue(), repl.stderr.getvalue()
