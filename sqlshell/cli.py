@@ -208,7 +208,7 @@ def _run(
         url = resolve(url_text)
         if ask_password:
             url = with_password(url, click.prompt("Password", hide_input=True, err=True))
-        db = Database(url, echo=settings.echo)
+        db = Database(url, echo=settings.echo, echo_to=out.warn)
         db.check()
     except (BadURL, UserError) as exc:
         out.error(f"sqlshell: {exc}")

@@ -21,6 +21,7 @@ events:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,8 +56,11 @@ class PoolStatus:
 class Database:
     """An Engine plus the facts the shell asks about it."""
 
-    def __init__(self, url: URL, echo: bool = False, pool_size: int = 5) -> None:
+    def __init__(
+        self, url: URL, echo: bool = False, pool_size: int = 5, echo_to: Callable[[str], None] | None = None
+    ) -> None:
         self.url = url
+        self.echo_to = echo_to or _stderr_line  # where --echo writes (the shell's Output.warn)
         try:
             # AUTOCOMMIT is the pool's default: engine mode's one-shot statements
             # are committed by the server as they run, with no BEGIN/COMMIT round
@@ -85,11 +89,11 @@ class Database:
             ) from exc
         except (TypeError, ValueError) as exc:
             raise ConnectError(f"cannot use {mask(url)}: {exc}") from exc
-        self.engine.echo = echo
         self.dialect = self.engine.dialect.name
         self.is_postgres = self.dialect == "postgresql"
         self.is_sqlite = self.dialect == "sqlite"
         self._install_events()
+        self.set_echo(echo)
 
     # -- facts ----------------------------------------------------------------
 
@@ -128,7 +132,13 @@ class Database:
         return PoolStatus(type(pool).__name__)
 
     def set_echo(self, on: bool) -> None:
-        self.engine.echo = on
+        """Show what is sent (on stderr), through SQLAlchemy's events (``echo``)."""
+        from sqlshell import echo
+
+        if on:
+            echo.start(self.engine, self.echo_to, "AUTOCOMMIT")
+        else:
+            echo.stop(self.engine)
 
     # -- life cycle -----------------------------------------------------------
 
@@ -144,6 +154,7 @@ class Database:
             raise ConnectError(f"cannot connect to {self.display_url}: {one_line(str(exc))}") from exc
 
     def dispose(self) -> None:
+        self.set_echo(False)
         self.engine.dispose()
 
     # -- events ---------------------------------------------------------------
@@ -180,6 +191,12 @@ class Database:
 
 
 PING_AFTER_IDLE = 0.5  # seconds a pooled connection may rest before it is pinged again
+
+
+def _stderr_line(text: str) -> None:
+    import sys
+
+    sys.stderr.write(text + "\n")
 
 
 def _mark_checkin(dbapi_connection: Any, record: Any) -> None:

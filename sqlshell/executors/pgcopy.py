@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from sqlshell import echo
 from sqlshell.cancel import running
 from sqlshell.executors.pgstream import wrap_error
 from sqlshell.results import Outcome
@@ -33,6 +34,7 @@ def copy_in(conn: Connection, sql: str, data: str, data_line: int) -> Outcome:
     its line number in the input."""
     dbapi_conn = conn.connection.dbapi_connection
     cursor = dbapi_conn.cursor()
+    echo.sent(conn, sql)
     running.started(dbapi_conn)
     try:
         with cursor.copy(sql) as copy:
@@ -56,6 +58,7 @@ def copy_out(conn: Connection, sql: str) -> Outcome:
     """``COPY … TO STDOUT``: the server's bytes, passed on as they arrive."""
     dbapi_conn = conn.connection.dbapi_connection
     cursor = dbapi_conn.cursor()
+    echo.sent(conn, sql)
     running.started(dbapi_conn)
     status: list[str] = []
     return Outcome(raw=_blocks(conn, sql, cursor, status), tag=lambda: status[0] if status else None)
