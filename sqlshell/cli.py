@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from sqlshell.split import Statement
     from sqlshell.state import Shell
 
+STDIN_NAME = "<stdin>"  # standard input, in error lines
 FORMAT_HELP = "table (default), csv, tsv, json, or a tabulate format (grid, github, …)"
 
 
@@ -208,7 +209,7 @@ def _run(
         url = resolve(url_text)
         if ask_password:
             url = with_password(url, click.prompt("Password", hide_input=True, err=True))
-        db = Database(url, echo=settings.echo, echo_to=out.warn)
+        db = Database(url, echo=settings.echo)
         db.check()
     except (BadURL, UserError) as exc:
         out.error(f"sqlshell: {exc}")
@@ -248,13 +249,13 @@ def _run_script(shell: Shell, commands: tuple[str, ...], files: tuple[str, ...])
     pipeline = Pipeline(shell)
     settings = shell.settings
     if settings.single_transaction:
-        settings.on_error_stop = True
         transaction.begin(shell)
     with ExitStack() as stack:
         progress = _progress(shell, files, stack)
         if progress is not None:
             pipeline.on_statement = progress.statement_done
-        for path, statements in _sources(shell, commands, files, stack, progress):
+        for path, name, statements in _sources(shell, commands, files, stack, progress):
+            pipeline.source = name  # error lines: FILE:LINE:
             if path is not None:
                 shell.scripts.append(path)  # \ir inside the file is relative to it
             try:
@@ -266,7 +267,10 @@ def _run_script(shell: Shell, commands: tuple[str, ...], files: tuple[str, ...])
                 break
     holder = shell.transactional
     open_work = holder is not None and (holder.in_transaction or holder.open_work())
-    if settings.single_transaction and open_work and not _end_single_transaction(shell, pipeline.failures > 0):
+    # psql's -1: a failure rolls everything back, unless the script went on past it
+    # (--on-error continue) with --on-error-rollback keeping the transaction alive.
+    failed = pipeline.failures > 0 and (settings.on_error_stop or not settings.on_error_rollback)
+    if settings.single_transaction and open_work and not _end_single_transaction(shell, failed):
         pipeline.failures += 1
     return pipeline.finish_script()
 
@@ -326,9 +330,10 @@ def _sources(
     files: tuple[str, ...],
     stack: ExitStack,
     progress: Progress | None = None,
-) -> Iterator[tuple[Path | None, Iterable[Statement]]]:
+) -> Iterator[tuple[Path | None, str | None, Iterable[Statement]]]:
     """The statement streams in command-line order: -c strings, then -f files,
-    else standard input; each with its file's path (for \\ir). Every file is
+    else standard input; each with its file's path (for \\ir) and the name its
+    error lines give (None for -c, as psql). Every file is
     opened before anything runs, so an unreadable file has no partial effect."""
     from sqlshell.source import InputError, stream_statements, text_statements
 
@@ -344,17 +349,18 @@ def _sources(
             raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
         opened.append((stream, path, Path(path).resolve()))
     for text in commands:
-        yield None, text_statements(text, nested)
+        yield None, None, text_statements(text, nested)
     done = 0  # bytes of the streams already read, for the progress line
 
     def reader(base: int) -> Callable[[int], None] | None:
         return None if progress is None else (lambda offset: progress.read(base + offset))
 
     for stream, name, resolved in opened:
-        yield resolved, stream_statements(stream, nested, name, reader(done))
+        shown = STDIN_NAME if resolved is None else name
+        yield resolved, shown, stream_statements(stream, nested, name, reader(done))
         done = progress.bytes if progress is not None else 0
     if not commands and not files:
-        yield None, stream_statements(sys.stdin.buffer, nested, "standard input", reader(0))
+        yield None, STDIN_NAME, stream_statements(sys.stdin.buffer, nested, "standard input", reader(0))
 
 
 def main() -> None:

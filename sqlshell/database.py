@@ -31,10 +31,11 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.pool import QueuePool
 
 from sqlshell.cancel import running
-from sqlshell.errors import ConnectError, driver_error, one_line
+from sqlshell.errors import ConnectError, driver_error, one_line, server_message
 from sqlshell.urls import mask
 
 STATUS_KEY = "sqlshell.status"  # Connection.info key: the last command tag
+WARNINGS_KEY = "sqlshell.warnings"  # Connection.info key: MySQL's warning count of the last statement
 BEGIN_KEY = "sqlshell.begin"  # Connection.info key: the BEGIN text SQLite should use next
 
 
@@ -56,11 +57,11 @@ class PoolStatus:
 class Database:
     """An Engine plus the facts the shell asks about it."""
 
-    def __init__(
-        self, url: URL, echo: bool = False, pool_size: int = 5, echo_to: Callable[[str], None] | None = None
-    ) -> None:
+    def __init__(self, url: URL, echo: bool = False, pool_size: int = 5) -> None:
         self.url = url
-        self.echo_to = echo_to or _stderr_line  # where --echo writes (the shell's Output.warn)
+        # Where --echo and the server's notices go: stderr, until the Shell hands in its Output.
+        self.echo_to: Callable[[str], None] = _stderr_line
+        self.notice_to: Callable[[str], None] = _stderr_line
         try:
             # AUTOCOMMIT is the pool's default: engine mode's one-shot statements
             # are committed by the server as they run, with no BEGIN/COMMIT round
@@ -136,7 +137,7 @@ class Database:
         from sqlshell import echo
 
         if on:
-            echo.start(self.engine, self.echo_to, "AUTOCOMMIT")
+            echo.start(self.engine, lambda text: self.echo_to(text), "AUTOCOMMIT")
         else:
             echo.stop(self.engine)
 
@@ -188,6 +189,14 @@ class Database:
             event.listen(self.engine, "begin", _sqlite_begin)
         elif self.is_postgres:
             event.listen(self.engine, "connect", _pg_text_json)
+            event.listen(self.engine, "connect", self._pg_notices)
+        elif self.dialect in ("mysql", "mariadb"):
+            event.listen(self.engine, "after_cursor_execute", _remember_warnings)
+
+    def _pg_notices(self, dbapi_connection: Any, record: Any) -> None:
+        """psycopg's notice handler: NOTICE and WARNING messages, as psql shows
+        them, reach stderr while the statement runs (no query of our own)."""
+        dbapi_connection.add_notice_handler(lambda diag: self.notice_to(server_message(diag)))
 
 
 PING_AFTER_IDLE = 0.5  # seconds a pooled connection may rest before it is pinged again
@@ -205,6 +214,14 @@ def _mark_checkin(dbapi_connection: Any, record: Any) -> None:
 
 def _mark_running(conn: Connection, cursor: Any, *args: Any) -> None:
     running.started(conn.connection.dbapi_connection)
+
+
+def _remember_warnings(
+    conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+) -> None:
+    """MySQL/MariaDB: how many warnings the statement left (SHOW WARNINGS reads them)."""
+    count = getattr(cursor, "warning_count", 0)
+    conn.info[WARNINGS_KEY] = count() if callable(count) else count
 
 
 def _remember_status(conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:

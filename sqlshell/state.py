@@ -86,6 +86,7 @@ class Shell:
         self.db = db
         self.settings = settings
         self.output = output
+        db.echo_to, db.notice_to = output.warn, output.server  # --echo and the server's notices: stderr
         self.registry = registry or build_registry()
         self.mode = Mode.ENGINE
         self.engine_executor = EngineExecutor(db)
@@ -145,6 +146,7 @@ class Shell:
         mode, old = self.mode, self.db
         self.set_mode(Mode.ENGINE)  # gives back the held connection / closes the session
         self.db, self.engine_executor = db, EngineExecutor(db)
+        db.echo_to, db.notice_to = self.output.warn, self.output.server
         try:
             if mode is not Mode.ENGINE:
                 self.set_mode(mode)

@@ -39,7 +39,7 @@ def connect(shell: Shell, args: Args) -> Outcome:
     shell.ensure_no_open_work("connect elsewhere")  # before trying: nothing to lose then
     staying = f"still connected to {shell.db.display_url}"
     try:
-        db = Database(_target(shell, args.words), echo=shell.settings.echo, echo_to=shell.output.warn)
+        db = Database(_target(shell, args.words), echo=shell.settings.echo)
     except BadURL as exc:
         raise UserError(str(exc), staying) from exc
     except UserError as exc:

@@ -118,7 +118,6 @@ def timing(shell: Shell, args: Args) -> Outcome:
 def echo(shell: Shell, args: Args) -> Outcome:
     if len(args.words) == 1 and args.words[0].lower() in ("on", "off"):
         shell.settings.echo = args.words[0].lower() == "on"
-        shell.db.echo_to = shell.output.warn
         shell.db.set_echo(shell.settings.echo)
         return Outcome.message(f"SQL echo is {args.words[0].lower()}")
     shell.output.write(" ".join(args.words) + "\n")  # psql's \echo

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, CursorResult
 
-from sqlshell.database import STATUS_KEY
+from sqlshell.database import STATUS_KEY, WARNINGS_KEY
 from sqlshell.errors import UserError
 from sqlshell.executors.pgcopy import copy_in, copy_out, is_copy_out
 from sqlshell.executors.pgstream import execute_plain, stream_statement, streams_rows
@@ -46,15 +46,31 @@ def run_statement(
     conn.info.pop(STATUS_KEY, None)
     result: CursorResult[Any] = conn.exec_driver_sql(sql, execution_options=_RAW)
     status: str | None = conn.info.get(STATUS_KEY)
+    warnings = _show_warnings(conn) if conn.info.get(WARNINGS_KEY) else []
+    # Rows or not is the driver's answer (the cursor's description), never the first word.
     if not result.returns_rows:
-        return Outcome(tag=status or derive_tag(sql, result.rowcount, None))
+        return Outcome(tag=status or derive_tag(sql, result.rowcount, None), warnings=warnings)
     columns = _columns(result)
     counter = _Counter()
     batches = counter.count(result.partitions(batch_size))
     if status:
-        return Outcome(columns=columns, batches=batches, tag=status)
+        return Outcome(columns=columns, batches=batches, tag=status, warnings=warnings)
     # SQLite's INSERT … RETURNING: the tag needs the row count, known after rendering.
-    return Outcome(columns=columns, batches=batches, tag=lambda: derive_tag(sql, counter.rows, counter.rows))
+    tag = lambda: derive_tag(sql, counter.rows, counter.rows)  # noqa: E731
+    return Outcome(columns=columns, batches=batches, tag=tag, warnings=warnings)
+
+
+def _show_warnings(conn: Connection) -> list[str]:
+    """MySQL/MariaDB: the statement's warnings, as the mysql client's
+    ``--show-warnings`` prints them (asked only when the count is not zero;
+    the driver has read the whole result by now, so the query can go)."""
+    conn.info[WARNINGS_KEY] = 0
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute("SHOW WARNINGS")
+        return [f"{level} (Code {code}): {message}" for level, code, message in cursor.fetchall()]
+    finally:
+        cursor.close()
 
 
 class _Counter:
