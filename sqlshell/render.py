@@ -494,7 +494,7 @@ def _json_objects(columns: list[Column], batches: Iterable[list[tuple[Any, ...]]
     import json
 
     keys = [json.dumps(c.name, ensure_ascii=False) + ": " for c in columns]
-    kinds = ["json" if c.json else "number" if c.numeric else "" for c in columns]
+    kinds = ["json" if c.json else "number" if c.numeric or c.number_items else "" for c in columns]
     for batch in batches:
         yield [
             "{" + ", ".join(k + to_json(v, kind) for k, v, kind in zip(keys, row, kinds, strict=True)) + "}"

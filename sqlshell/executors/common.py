@@ -23,7 +23,7 @@ from sqlshell.executors.pgcopy import copy_in, copy_out, is_copy_out
 from sqlshell.executors.pgstream import execute_plain, stream_statement, streams_rows
 from sqlshell.results import Column, Outcome
 from sqlshell.tags import derive_tag
-from sqlshell.values import PG_JSON_OIDS, PG_NUMERIC_OIDS
+from sqlshell.values import PG_JSON_OIDS, PG_NUMERIC_ARRAY_OIDS, PG_NUMERIC_OIDS
 
 BATCH_SIZE = 1000
 _RAW = {"no_parameters": True}
@@ -89,6 +89,8 @@ def _columns(result: CursorResult[Any]) -> list[Column]:
     if not description or not isinstance(description[0][1], int) or result.dialect.name != "postgresql":
         return [Column(n) for n in names]
     return [
-        Column(n, numeric=d[1] in PG_NUMERIC_OIDS, json=d[1] in PG_JSON_OIDS)
+        Column(
+            n, numeric=d[1] in PG_NUMERIC_OIDS, json=d[1] in PG_JSON_OIDS, number_items=d[1] in PG_NUMERIC_ARRAY_OIDS
+        )
         for n, d in zip(names, description, strict=True)
     ]

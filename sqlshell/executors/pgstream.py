@@ -35,7 +35,7 @@ from sqlshell import echo
 from sqlshell.cancel import running
 from sqlshell.results import Column, Outcome
 from sqlshell.tags import leading_words
-from sqlshell.values import PG_JSON_OIDS, PG_NUMERIC_OIDS
+from sqlshell.values import PG_JSON_OIDS, PG_NUMERIC_ARRAY_OIDS, PG_NUMERIC_OIDS
 
 _ROW_VERBS = frozenset({"select", "values", "table", "show", "explain", "fetch"})
 _DML = re.compile(r"\b(insert|update|delete|merge)\b", re.IGNORECASE)
@@ -80,7 +80,13 @@ def execute_plain(conn: Connection, sql: str, batch_size: int) -> Outcome:
 
 def _columns(description: Any) -> list[Column]:
     return [
-        Column(d.name, numeric=d.type_code in PG_NUMERIC_OIDS, json=d.type_code in PG_JSON_OIDS) for d in description
+        Column(
+            d.name,
+            numeric=d.type_code in PG_NUMERIC_OIDS,
+            json=d.type_code in PG_JSON_OIDS,
+            number_items=d.type_code in PG_NUMERIC_ARRAY_OIDS,
+        )
+        for d in description
     ]
 
 
