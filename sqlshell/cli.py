@@ -29,7 +29,11 @@ if TYPE_CHECKING:
     from sqlshell.state import Shell
 
 STDIN_NAME = "<stdin>"  # standard input, in error lines
-FORMAT_HELP = "table (default), csv, tsv, json, or a tabulate format (grid, github, …)"
+FORMAT_HELP = (
+    "aligned (psql's table, the default; also 'table'), unaligned, csv, tsv, "
+    "json (one array per result, each on its own line), jsonl (one object per row), "
+    "or a tabulate format (grid, github, …)"
+)
 
 
 def _check_format(ctx: click.Context, param: click.Parameter, value: str) -> str:
