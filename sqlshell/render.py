@@ -143,7 +143,7 @@ def table_width(columns: Sequence[Column], rows: Iterable[tuple[Any, ...]], null
     """Terminal columns the aligned table of these rows takes (its widest line)."""
     widths = [display_width(c.name) for c in columns]
     for i, col in enumerate(zip(*rows, strict=True)):
-        for text in _cells(list(col), null)[0]:
+        for text in _cells(col, null)[0]:
             widths[i] = max(widths[i], _width(text))
     return _total_width(widths)
 
@@ -158,7 +158,7 @@ def _width(text: str) -> int:
     return display_width(text)
 
 
-def _cells(values: list[Any], null: str) -> tuple[list[str], int, bool, bool]:
+def _cells(values: Sequence[Any], null: str) -> tuple[list[str], int, bool, bool]:
     """One column of one batch as shown: texts, widest, multi-line?, ASCII?"""
     texts = column_text(values, null)
     joined = "".join(texts)
@@ -177,34 +177,37 @@ def _cells(values: list[Any], null: str) -> tuple[list[str], int, bool, bool]:
 
 class _Spill:
     """The cell text of a result's batches, held between measuring and printing:
-    the first batch in memory, the rest in a temporary file (marshal: the
-    fastest way to write and read back lists of strings)."""
+    the first batch in memory, the rest in a temporary file. A batch is written
+    as one string per column, its cells joined by \\x1f (shown cells hold no
+    control character but line breaks), which marshal writes and reads back
+    at memory speed."""
 
     def __init__(self) -> None:
-        self.first: Any = None
+        self.first: tuple[list[list[str]], bool, bool] | None = None
         self.file: IO[bytes] | None = None
 
-    def add(self, item: Any) -> None:
+    def add(self, cells: list[list[str]], multiline: bool, ascii_: bool) -> None:
         if self.first is None:
-            self.first = item
+            self.first = (cells, multiline, ascii_)
+            return
+        if not cells or not cells[0]:
             return
         if self.file is None:
             self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
-        marshal.dump(item, self.file)
+        data = marshal.dumps((["\x1f".join(col) for col in cells], multiline, ascii_))
+        self.file.write(len(data).to_bytes(8, "little") + data)
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[tuple[list[list[str]], bool, bool]]:
         if self.first is None:
             return
         yield self.first
         if self.file is None:
             return
         self.file.seek(0)
-        load = marshal.load
-        while True:
-            try:
-                yield load(self.file)
-            except EOFError:
-                return
+        read = self.file.read
+        while size := read(8):
+            joined, multiline, ascii_ = marshal.loads(read(int.from_bytes(size, "little")))
+            yield [col.split("\x1f") for col in joined], multiline, ascii_
 
     def close(self) -> None:
         if self.file is not None:
@@ -237,7 +240,7 @@ def _measure(
         cols = list(zip(*batch, strict=True)) if ncols else []
         cells, multiline, ascii_ = [], False, True
         for i, col in enumerate(cols):
-            texts, w, multi, asc = _cells(list(col), opts.null)
+            texts, w, multi, asc = _cells(col, opts.null)
             cells.append(texts)
             multiline |= multi
             ascii_ &= asc
@@ -252,7 +255,7 @@ def _measure(
                 if not all(is_numeric(v) for v in values):
                     numeric[i] = False
         any_multiline |= multiline
-        spill.add((cells, multiline, ascii_))
+        spill.add(cells, multiline, ascii_)
     right = [bool(n) if n is not None else seen[i] for i, n in enumerate(numeric)]
     widths = [max(display_width(n), w) for n, w in zip(names, data_widths, strict=True)]
     return _Measured(names, widths, data_widths, right, count, any_multiline)
