@@ -64,8 +64,6 @@ def render(outcome: Outcome, opts: RenderOptions, write: Write) -> int:
     count = 0
     for text in outcome.raw:
         write(text)
-    if outcome.raw != ():
-        return 0  # COPY … TO STDOUT: its data is the whole output, no tag after it (psql)
     tag = outcome.tag
     if callable(tag) and outcome.columns is None:
         tag = tag()

@@ -108,7 +108,8 @@ def stream_statement(conn: Connection, sql: str, batch_size: int) -> Outcome:
     nothing and gets its tag (``SELECT 5``); an empty result keeps its columns."""
     cursor = _cursor(conn, sql, _stream_cursor())
     _load_as_text(cursor)
-    rows = cursor.stream(sql, size=batch_size if chunked() else 1)
+    # Without chunks: stream() alone, single-row mode (psycopg 3.1's stream() has no size).
+    rows = cursor.stream(sql, size=batch_size) if chunked() else cursor.stream(sql)
     try:
         first = next(rows, None)  # runs the statement: errors surface here, before any output
     except Exception as exc:
