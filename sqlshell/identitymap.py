@@ -61,7 +61,7 @@ def _describe(state: InstanceState[Any], session: Any) -> tuple[str, str]:
         return "transient", _loaded_values(state)
     if state.pending:
         return "pending (INSERT at the next flush)", _loaded_values(state)
-    if state.deleted:
+    if state.deleted or state.was_deleted:
         return "deleted (flushed DELETE, gone at COMMIT)", ""
     if state.detached:
         return "detached", _loaded_values(state)
@@ -83,7 +83,7 @@ def object_rows(executor: Any) -> list[tuple[str, str, str, str, str]]:
             states.append(state)
             seen.add(id(state))
     for state in getattr(executor, "flushed", ()):  # flushed deletes left the identity map
-        if id(state) not in seen and state.deleted:
+        if id(state) not in seen and (state.deleted or state.was_deleted):
             states.append(state)
             seen.add(id(state))
     rows = []

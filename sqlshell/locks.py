@@ -56,7 +56,7 @@ def transaction_connection(shell: Shell) -> Connection | None:
 PG_HELD = """
 select l.locktype,
        coalesce(l.relation::regclass::text, l.transactionid::text, l.virtualxid, '') as object,
-       l.mode, l.granted
+       l.mode, case when l.granted then 'granted' else 'WAITING' end
 from pg_locks l
 where l.pid = :pid
 order by l.granted, l.locktype, object, l.mode

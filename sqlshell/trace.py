@@ -57,6 +57,8 @@ class Tracer:
         self._engine: Any = None
         self._sessions: set[int] = set()
         self._current_sql: str | None = None
+        self._flushing = False  # between before_flush and after_flush: the unit of work's SQL is shown
+        self._own_sql = 0  # other SQL SQLAlchemy sent (reflection …): counted, told in one line
         self._install()
 
     # -- output -----------------------------------------------------------------
@@ -77,8 +79,28 @@ class Tracer:
         if self.shell.db.engine is not self._engine:
             self._install()
         self._follow_session()
-        self._current_sql = " ".join(stmt.text.split())
-        self.say(f"statement: {abbreviate(stmt.text)} [{self.shell.mode.value} mode]")
+        self._drain()
+        self._flushing = False
+        self._current_sql = " ".join(stmt.text.split()).removesuffix(";").rstrip()
+        self.say(f"statement: {abbreviate(stmt.text)} [{self._where()}]")
+
+    def _where(self) -> str:
+        """Where the statement will run, in the current mode's words."""
+        shell = self.shell
+        if shell.transactional is None:
+            return "engine mode: a pooled connection in AUTOCOMMIT, for this statement only"
+        state = shell.txn().state
+        if shell.transactional is shell.held:
+            inside = "inside the transaction" if state != "idle" else "AUTOCOMMIT until \\begin"
+            return f"connection mode: the held connection, {inside}"
+        inside = "inside its transaction" if state != "idle" else "it begins a transaction when it needs one"
+        return f"session mode: the session's connection, {inside}"
+
+    def _drain(self) -> None:
+        """Say how many statements SQLAlchemy sent on its own since the last line."""
+        if self._own_sql:
+            n, self._own_sql = self._own_sql, 0
+            self.say(f"SQLAlchemy sent {n} statement{'s' if n != 1 else ''} of its own (reflection, catalog questions)")
 
     # -- listeners ----------------------------------------------------------------
 
@@ -93,7 +115,7 @@ class Tracer:
         engine = self._engine = self.shell.db.engine
         pool = engine.pool
         self._listen(pool, "checkout", lambda dbapi, rec, proxy: self.say(f"pool checkout: {self._who(dbapi)}"))
-        self._listen(pool, "checkin", lambda dbapi, rec: self.say(f"pool checkin: {self._who(dbapi)} returned"))
+        self._listen(pool, "checkin", self._on_checkin)
         self._listen(pool, "reset", self._on_reset)
         self._listen(engine, "begin", self._on_begin)
         self._listen(engine, "commit", lambda conn: self._end(conn, "COMMIT"))
@@ -111,7 +133,7 @@ class Tracer:
         self._sessions.add(id(session))
         self._listen(session, "after_begin", self._on_session_begin)
         self._listen(session, "before_flush", self._on_before_flush)
-        self._listen(session, "after_flush", lambda s, ctx: self.say("session flush done"))
+        self._listen(session, "after_flush", self._on_after_flush)
         self._listen(session, "after_commit", self._on_session_commit)
         self._listen(session, "after_soft_rollback", self._on_soft_rollback)
 
@@ -130,6 +152,14 @@ class Tracer:
 
     # -- what each event says -------------------------------------------------------
 
+    def _on_checkin(self, dbapi: Any, record: Any) -> None:
+        self._drain()
+        self.say(f"pool checkin: {self._who(dbapi)} returned")
+
+    def _on_after_flush(self, session: Any, flush_context: Any) -> None:
+        self._flushing = False
+        self.say("session flush done")
+
     def _on_reset(self, dbapi: Any, record: Any, state: Any) -> None:
         if state.transaction_was_reset:
             self.say(f"pool reset on return: {self._who(dbapi)} (its transaction had ended: nothing sent)")
@@ -145,6 +175,7 @@ class Tracer:
             self.say(f"BEGIN on {self._who(dbapi)} (isolation {level})")
 
     def _end(self, conn: Any, what: str) -> None:
+        self._drain()
         try:
             dbapi = conn.connection.dbapi_connection
         except Exception:  # an invalidated connection
@@ -156,10 +187,14 @@ class Tracer:
             self.say(f"{what} on {self._who(dbapi)}")
 
     def _on_execute(self, conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
-        if " ".join(statement.split()) == self._current_sql:
-            return  # the user's statement: told already
+        text = " ".join(statement.split()).removesuffix(";").rstrip()
+        if text == self._current_sql or text.upper().startswith("BEGIN"):
+            return  # the user's statement (told already), or the BEGIN the begin event tells
+        if not self._flushing:
+            self._own_sql += 1
+            return
         shown = abbreviate(statement, 100)
-        self.say(f"SQL sent: {shown}" + (f" -- {params!r}"[:80] if params else ""))
+        self.say(f"SQL sent: {shown}" + (f" -- {params!r}"[:100] if params else ""))
 
     def _on_session_begin(self, session: Any, transaction: Any, connection: Any) -> None:
         if transaction.nested:
@@ -167,6 +202,8 @@ class Tracer:
         self.say(f"session begins its transaction by itself (on {self._who(connection.connection.dbapi_connection)})")
 
     def _on_before_flush(self, session: Any, flush_context: Any, instances: Any) -> None:
+        self._drain()
+        self._flushing = True
         changed = sum(1 for obj in session.dirty if session.is_modified(obj))
         self.say(
             f"session flush: {len(session.new)} new, {changed} changed, {len(session.deleted)} deleted "

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from sqlshell.split import Statement
     from sqlshell.state import Shell
 
-ABBREVIATE = 60  # characters of a statement kept in the story
+ABBREVIATE = 80  # characters of a statement kept in the story
 
 
 @dataclass
