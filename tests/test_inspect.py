@@ -99,9 +99,7 @@ def test_txn_isolation_is_the_servers(txn_url: str, films: str, shell_driver) ->
     assert "isolation in force: READ COMMITTED (begun as READ COMMITTED)" in out
 
 
-def test_txn_in_session_mode_shows_flushes_and_failed_statements(
-    txn_url: str, films: str, shell_driver
-) -> None:
+def test_txn_in_session_mode_shows_flushes_and_failed_statements(txn_url: str, films: str, shell_driver) -> None:
     sh = shell_driver(txn_url)
     sh.run("\\mode session")
     sh.run(f"\\add {films} title='Comedy' length='82 minutes'")
@@ -203,7 +201,7 @@ def test_locks_on_postgresql_are_pg_locks(pg_url: str, shell_driver, table: str)
                 try:
                     conn.execute(text(f"update {table} set v = 'c' where id = 1"))
                     conn.commit()
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:  # the test says below that it must not fail
                     blocked.append(exc)
 
         worker = threading.Thread(target=other)
@@ -356,7 +354,9 @@ def test_objects_shows_every_state(txn_url: str, films: str, txn_observer: Engin
 SCRIPTS = {
     "engine": "\\trace on\n{insert}\n{fail}\n",
     "connection": "\\mode connection\n\\trace on\n\\begin\n{insert}\n{fail}\n\\rollback\n",
-    "session": "\\mode session\n\\trace on\n\\add {films} title='Comedy' length='82 minutes'\n\\flush\n{fail}\n\\rollback\n",
+    "session": (
+        "\\mode session\n\\trace on\n\\add {films} title='Comedy' length='82 minutes'\n\\flush\n{fail}\n\\rollback\n"
+    ),
 }
 
 
@@ -435,8 +435,8 @@ def test_a_statement_waiting_on_a_lock_says_who_holds_it(server: str, request, s
     try:
         sh.run(f"\\mode connection\n{timeout}")
         with blocker.connect() as conn:
-            ident = conn.execute(text("select pg_backend_pid()" if server == "postgresql" else "select connection_id()"))
-            ident = ident.scalar_one()
+            ask = "select pg_backend_pid()" if server == "postgresql" else "select connection_id()"
+            ident = conn.execute(text(ask)).scalar_one()
             conn.execute(text(f"update {table} set v = 'held' where id = 1"))
             with lockwatch.watching(sh.shell, after=0.5, every=0.5):
                 _, err = sh.run(f"update {table} set v = 'mine' where id = 1;")
