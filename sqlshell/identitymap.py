@@ -55,7 +55,7 @@ def _expired(state: InstanceState[Any]) -> str:
     return ", ".join(sorted(expired))
 
 
-def _describe(state: InstanceState[Any], session: Any) -> tuple[str, str]:
+def _describe(state: InstanceState[Any], session: Any, flushed: set[Any]) -> tuple[str, str]:
     """The state words and the values (or changes) to show."""
     if state.transient:
         return "transient", _loaded_values(state)
@@ -70,6 +70,8 @@ def _describe(state: InstanceState[Any], session: Any) -> tuple[str, str]:
         return "persistent, marked for deletion (DELETE at the next flush)", ""
     if obj is not None and state.modified and session.is_modified(obj):
         return "persistent dirty (UPDATE at the next flush)", _changes(state)
+    if state in flushed:
+        return "persistent clean (flushed, not yet committed)", _loaded_values(state)
     return "persistent clean", _loaded_values(state)
 
 
@@ -82,12 +84,13 @@ def object_rows(executor: Any) -> list[tuple[str, str, str, str, str]]:
         if id(state) not in seen:
             states.append(state)
             seen.add(id(state))
-    for state in getattr(executor, "flushed", ()):  # flushed deletes left the identity map
+    flushed = set(getattr(executor, "flushed", ()))
+    for state in flushed:  # flushed deletes left the identity map
         if id(state) not in seen and (state.deleted or state.was_deleted):
             states.append(state)
             seen.add(id(state))
     rows = []
     for state in states:
-        words, values = _describe(state, session)
+        words, values = _describe(state, session, flushed)
         rows.append((words, state.mapper.local_table.name, _key(state), values, _expired(state)))
     return rows

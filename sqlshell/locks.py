@@ -79,6 +79,8 @@ order by a.pid
 
 def pg_report(shell: Shell, pid: int) -> LockReport:
     report = LockReport([f"backend pid {pid}"])
+    if shell.txn().state == "failed":
+        report.lines.append("the transaction has failed: PostgreSQL released its locks at the error")
     with shell.db.engine.connect() as conn:
         held = [tuple(r) for r in conn.execute(text(PG_HELD), {"pid": pid})]
         others = [tuple(r) for r in conn.execute(text(PG_OTHERS), {"pid": pid})]

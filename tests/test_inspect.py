@@ -339,6 +339,8 @@ def test_objects_shows_every_state(txn_url: str, films: str, txn_observer: Engin
     out, _ = sh.run("\\objects")
     rows = {r[0]: r for r in table_rows(out)[1:]}
     assert rows["deleted (flushed DELETE, gone at COMMIT)"][2] == f"id={ids[1]}"
+    flushed = [r for r in table_rows(out)[1:] if r[0] == "persistent clean (flushed, not yet committed)"]
+    assert len(flushed) == 2 and f"id={ids[0]}" in [r[2] for r in flushed]
     sh.run("\\commit")
     with txn_observer.connect() as conn:
         new_id = conn.execute(text(f"select id from {films} where title = 'Comedy'")).scalar_one()

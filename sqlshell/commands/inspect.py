@@ -63,7 +63,9 @@ def server_isolation(shell: Shell) -> str:
     try:
         value = conn.exec_driver_sql(sql).scalar()
     except Exception as exc:  # the question must not fail the answer
-        return f"unknown ({type(exc).__name__})"
+        if conn.invalidated and shell.held is not None and shell.held.conn is conn:
+            shell.held.lost = True  # the connection died under the question: its transaction is gone
+        return f"unknown ({type(exc).__name__}: the connection was lost)" if conn.invalidated else "unknown"
     return str(value).upper().replace("-", " ")
 
 
