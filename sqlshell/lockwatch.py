@@ -45,8 +45,10 @@ last = LockWait()
 
 
 @contextmanager
-def watching(shell: Shell, after: float = AFTER, every: float = EVERY) -> Iterator[None]:
+def watching(shell: Shell, after: float | None = None, every: float | None = None) -> Iterator[None]:
     """Around one statement: tell who it waits for, if it waits long."""
+    after = AFTER if after is None else after
+    every = EVERY if every is None else every
     if shell.db.is_sqlite:
         yield  # SQLite's waits are its busy timeout; the server cannot name a holder
         return
@@ -55,7 +57,7 @@ def watching(shell: Shell, after: float = AFTER, every: float = EVERY) -> Iterat
     told: list[str] = []
 
     def check() -> None:
-        wait = after
+        wait: float = after
         while not done.wait(wait):
             wait = every
             conn = running.connection

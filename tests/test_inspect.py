@@ -174,11 +174,16 @@ def _ask(engine: Engine, sql: str) -> int:
         return conn.execute(text(sql)).scalar_one()
 
 
-def _wait_until(check, timeout: float = 10.0) -> None:
+def _rows(engine: Engine, sql: str) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(sql))]
+
+
+def _wait_until(check, timeout: float = 10.0, why=lambda: "") -> None:
     deadline = time.monotonic() + timeout
     while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
+        assert time.monotonic() < deadline, f"timed out {why()}"
+        time.sleep(0.25)  # InnoDB refreshes its INFORMATION_SCHEMA cache only after 0.1 s without a read
 
 
 def test_locks_on_postgresql_are_pg_locks(pg_url: str, shell_driver, table: str) -> None:
@@ -206,7 +211,8 @@ def test_locks_on_postgresql_are_pg_locks(pg_url: str, shell_driver, table: str)
 
         worker = threading.Thread(target=other)
         worker.start()
-        _wait_until(lambda: _ask(observer, "select count(*) from pg_locks where not granted") > 0)
+        blocked_by_us = f"select count(*) from pg_stat_activity where {pid} = any(pg_blocking_pids(pid))"
+        _wait_until(lambda: _ask(observer, blocked_by_us) > 0)
         with observer.connect() as conn:
             other_pid = conn.execute(
                 text("select pid from pg_stat_activity where :pid = any(pg_blocking_pids(pid))"), {"pid": pid}
@@ -262,7 +268,10 @@ def test_locks_on_mariadb_are_innodbs(mysql_url: str, shell_driver, table: str) 
 
         worker = threading.Thread(target=other)
         worker.start()
-        _wait_until(lambda: _ask(observer, "select count(*) from information_schema.innodb_lock_waits") > 0)
+        _wait_until(
+            lambda: _ask(observer, "select count(*) from information_schema.innodb_lock_waits") > 0,
+            why=lambda: repr(_rows(observer, "select id, command, state, info from information_schema.processlist")),
+        )
         with observer.connect() as conn:
             trx_id, rows_locked = conn.execute(
                 text("select trx_id, trx_rows_locked from information_schema.innodb_trx where trx_mysql_thread_id=:i"),
@@ -452,3 +461,49 @@ def test_a_statement_waiting_on_a_lock_says_who_holds_it(server: str, request, s
         blocker.dispose()
         sh.run("\\mode engine")
         sh.run(f"drop table {table};")
+
+
+def test_the_repl_tells_a_lock_wait_and_the_toolbar_keeps_it(
+    pg_url: str, table: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from conftest import sqlalchemy_url
+    from interactive_harness import Repl
+    from sqlalchemy import create_engine
+
+    from sqlshell import lockwatch
+
+    monkeypatch.setattr(lockwatch, "AFTER", 0.3)
+    monkeypatch.setattr(lockwatch, "EVERY", 0.3)
+    blocker = create_engine(sqlalchemy_url(pg_url))
+    with blocker.begin() as conn:
+        conn.execute(text(f"create table {table} (id int primary key, v text)"))
+        conn.execute(text(f"insert into {table} values (1, 'a')"))
+    repl = Repl(pg_url)
+    try:
+        with blocker.connect() as conn:
+            pid = conn.execute(text("select pg_backend_pid()")).scalar_one()
+            conn.execute(text(f"update {table} set v = 'held' where id = 1"))
+            repl.send(f"update {table} set v = 'mine' where id = 1;\r")
+            repl.until(lambda: "waiting" in repl.stderr.getvalue(), "the wait was not told")
+            conn.rollback()  # the statement goes on
+        before = repl.prompts
+        repl.until(lambda: repl._drawn_for > before or "UPDATE 1" in repl.stdout.getvalue(), "no UPDATE")
+        assert re.search(
+            rf"waiting \ds for a lock held by pid {pid} \(idle in transaction: update {table}", repl.stderr.getvalue()
+        )
+        repl.line("select 1;\r")  # a prompt drawn after the wait: the toolbar keeps it until the next statement
+        repl.send("\x04")
+        repl.finish()
+        assert any(f"last statement waited for pid {pid}" in bar for bar in repl.toolbars)
+        # A script never watches: the same wait says nothing but its own error.
+        with blocker.connect() as conn:
+            conn.execute(text(f"update {table} set v = 'held' where id = 1"))
+            result = run_cli(
+                [pg_url, "-c", "set lock_timeout = '1s'", "-c", f"update {table} set v = 'x' where id = 1"]
+            )
+            conn.rollback()
+        assert result.code == 1 and "lock timeout" in result.stderr and "waiting" not in result.stderr
+    finally:
+        repl.close()
+        drop(blocker, table)
+        blocker.dispose()
