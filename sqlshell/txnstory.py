@@ -25,10 +25,11 @@ if TYPE_CHECKING:
     from sqlshell.split import Statement
     from sqlshell.state import Shell
 
-ABBREVIATE = 80  # characters of a statement kept in the story
+ABBREVIATE = 80  # characters of a statement shown in the story
+KEPT = 4 * ABBREVIATE  # characters kept (whitespace is squeezed when shown)
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     kind: str  # begin | statement | savepoint | release | rollback_to | flush | failed
     text: str
@@ -59,14 +60,15 @@ class Story:
 
     def record(self, shell: Shell, stmt: Statement, ok: bool, outcome: Outcome | None) -> None:
         """After a statement ran: append it when a transaction is open. O(1)."""
-        holder = shell.transactional
-        if holder is None:
+        if shell.held is None and shell.session is None:  # engine mode: the cheapest test first
             if self.key is not None:
                 self.clear()
             return
-        session = getattr(holder, "session", None)
-        if session is not None and session is not self._watched:
-            self._watch(session)
+        holder = shell.transactional
+        if holder is None:
+            return
+        if holder is shell.session and holder.session is not self._watched:  # type: ignore[attr-defined]
+            self._watch(holder.session)  # type: ignore[attr-defined]
         started = holder.started  # type: ignore[attr-defined]
         if started is None or not holder.in_transaction:
             if self.key is not None or self._flushes:
@@ -83,22 +85,22 @@ class Story:
         tag = outcome.tag if outcome is not None else None
         if callable(tag):
             tag = tag()
+        text = stmt.text[:KEPT]  # abbreviated when shown; a huge statement is not kept whole
         if not ok:
-            self.entries.append(Entry("failed", abbreviate(stmt.text), "ERROR", now))
+            self.entries.append(Entry("failed", text, "ERROR", now))
             return
         if tag is None:
             return  # a meta-command that sent nothing (\add, \staged, \txn …): not part of the story
-        savepoints = holder.snapshot().savepoints if tag in ("SAVEPOINT", "ROLLBACK") else ()
-        if tag == "BEGIN":
-            self.entries.append(Entry("begin", abbreviate(stmt.text), tag, now))
-        elif tag == "SAVEPOINT" and savepoints:
-            self.entries.append(Entry("savepoint", f"SAVEPOINT {savepoints[-1]}", tag, now))
-        elif tag == "RELEASE":
-            self.entries.append(Entry("release", abbreviate(stmt.text), tag, now))
-        elif tag == "ROLLBACK" and savepoints:  # still in the transaction: a ROLLBACK TO
-            self._undo(savepoints[-1], now)
-        else:
-            self.entries.append(Entry("statement", abbreviate(stmt.text), tag, now))
+        if tag == "SAVEPOINT" or tag == "ROLLBACK":
+            savepoints = holder.snapshot().savepoints
+            if savepoints and tag == "SAVEPOINT":
+                self.entries.append(Entry("savepoint", f"SAVEPOINT {savepoints[-1]}", tag, now))
+                return
+            if savepoints:  # still in the transaction: a ROLLBACK TO
+                self._undo(savepoints[-1], now)
+                return
+        kind = "begin" if tag == "BEGIN" else "release" if tag == "RELEASE" else "statement"
+        self.entries.append(Entry(kind, text, tag, now))
 
     def _undo(self, name: str, now: float) -> None:
         """Mark the work since savepoint NAME's marker as undone."""

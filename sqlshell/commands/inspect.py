@@ -71,7 +71,7 @@ def server_isolation(shell: Shell) -> str:
 
 @commands.add("\\txn", "", "the open transaction's story: statements, row counts, savepoints, flushes, isolation")
 def txn_cmd(shell: Shell, args: Args) -> Outcome:
-    from sqlshell.txnstory import row_count
+    from sqlshell.txnstory import abbreviate, row_count
 
     args.at_most(0, "\\txn")
     snap = shell.txn()
@@ -97,7 +97,8 @@ def txn_cmd(shell: Shell, args: Args) -> Outcome:
         else:
             label = {"savepoint": "──", "release": "──", "rollback_to": "◀─", "flush": "~"}[entry.kind]
         note = f"undone by {entry.undone_by}" if entry.undone_by else ""
-        rows.append((label, _clock(entry.at), offset, entry.text, entry.tag or "", row_count(entry.tag), note))
+        text = abbreviate(entry.text)
+        rows.append((label, _clock(entry.at), offset, text, entry.tag or "", row_count(entry.tag), note))
     if not rows:
         lines.append("nothing has run in it yet")
         return _sections(shell, lines, [])
