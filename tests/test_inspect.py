@@ -113,6 +113,26 @@ def test_txn_in_session_mode_shows_flushes_and_failed_statements(txn_url: str, f
     sh.run("\\rollback")
 
 
+def test_txn_in_session_mode_marks_what_a_rollback_to_undid(txn_url: str, films: str, shell_driver) -> None:
+    sh = shell_driver(txn_url)
+    sh.run("\\mode session\n\\begin")
+    sh.run(f"\\add {films} title='Comedy'")
+    sh.run("\\savepoint s")  # begin_nested() flushes first
+    sh.run(f"\\add {films} title='Drama'")
+    sh.run("\\flush")
+    sh.run("\\rollback s")
+    out, _ = sh.run("\\txn")
+    rows = [(r[0], r[3], r[6]) for r in table_rows(out)[1:]]
+    assert rows == [
+        ("1", "\\begin", ""),
+        ("~", "flush: 1 new, 0 changed, 0 deleted", ""),
+        ("──", "SAVEPOINT s", ""),
+        ("~", "flush: 1 new, 0 changed, 0 deleted", "undone by ROLLBACK TO s"),
+        ("◀─", "ROLLBACK TO s", ""),
+    ]
+    sh.run("\\rollback")
+
+
 def test_story_costs_nothing_outside_a_transaction(txn_url: str, films: str, shell_driver) -> None:
     sh = shell_driver(txn_url)
     sh.run(f"insert into {films} (title) values ('a');")
