@@ -172,7 +172,8 @@ class Tracer:
             self.say(f"begin (SQLAlchemy's bookkeeping only: {self._who(dbapi)} is in AUTOCOMMIT, no BEGIN sent)")
         else:
             level = conn.get_execution_options().get("isolation_level") or conn.default_isolation_level
-            self.say(f"BEGIN on {self._who(dbapi)} (isolation {level})")
+            lazy = "; psycopg sends it with the next statement" if hasattr(dbapi, "pgconn") else ""
+            self.say(f"BEGIN on {self._who(dbapi)} (isolation {level}{lazy})")
 
     def _end(self, conn: Any, what: str) -> None:
         self._drain()

@@ -57,7 +57,9 @@ def server_isolation(shell: Shell) -> str:
     if db.is_postgres:
         sql = "select current_setting('transaction_isolation')"
     elif db.dialect in ("mysql", "mariadb"):
-        sql = "select @@tx_isolation"  # MariaDB 10.11 has no @@transaction_isolation
+        # MariaDB before 11.1 knows only @@tx_isolation; MySQL 8 only @@transaction_isolation
+        old = getattr(conn.dialect, "is_mariadb", False) and (conn.dialect.server_version_info or ()) < (11, 1)
+        sql = "select @@tx_isolation" if old else "select @@transaction_isolation"
     else:
         return "unknown: sqlshell cannot ask this server"
     try:
