@@ -110,7 +110,10 @@ def _complete_path(ctx: click.Context, param: click.Parameter, incomplete: str) 
     is_flag=True,
     help="Inside a transaction, a failing statement only rolls back itself (implicit savepoints).",
 )
-@click.option("--echo", is_flag=True, help="Show the SQL SQLAlchemy sends.")
+@click.option("--echo", is_flag=True, help="Show on stderr what is sent to the database, one statement per entry.")
+@click.option(
+    "--verbose", is_flag=True, help="Scripts too: the transaction's state after each statement inside a transaction."
+)
 @click.option(
     "--null", "null", default="<null>", show_default=True, metavar="TEXT", help="How NULL is shown in tables."
 )
@@ -129,6 +132,7 @@ def cli(
     single_transaction: bool,
     on_error_rollback: bool,
     echo: bool,
+    verbose: bool,
     null: str,
     ask_password: bool,
     no_config: bool,
@@ -149,6 +153,7 @@ def cli(
         on_error_stop=on_error == "stop",
         on_error_rollback=on_error_rollback,
         echo=echo,
+        verbose=verbose,
         single_transaction=single_transaction,
     )
     if not no_config:

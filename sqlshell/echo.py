@@ -97,10 +97,12 @@ class Echo:
             self.statement("ROLLBACK")
 
     def _checkout(self, dbapi_connection: Any, record: Any, proxy: Any) -> None:
-        self.write(f"-- connection {_label(dbapi_connection)} checked out of the pool")
+        if self.reflected is None:  # reflection borrows connections too: part of its summary
+            self.write(f"-- connection {_label(dbapi_connection)} checked out of the pool")
 
     def _checkin(self, dbapi_connection: Any, record: Any) -> None:
-        self.write(f"-- connection {_label(dbapi_connection)} returned to the pool")
+        if self.reflected is None:
+            self.write(f"-- connection {_label(dbapi_connection)} returned to the pool")
 
 
 def _label(dbapi_connection: Any) -> str:

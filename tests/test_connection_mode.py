@@ -112,10 +112,13 @@ def test_typed_sql_keeps_the_indicator_right(db_url: str, films: str, shell_driv
 
 
 def test_begin_in_engine_mode_switches_to_connection_mode(db_url: str, shell_driver) -> None:
-    sh = shell_driver(db_url)
+    sh = shell_driver(db_url, verbose=True)  # said at the terminal (or --verbose), not in scripts
     _, err = sh.run("\\begin")
     assert "switched to connection mode" in err
     assert sh.shell.mode.value == "connection" and sh.shell.txn().state == "open"
+    quiet = shell_driver(db_url)
+    assert quiet.run("\\begin") == ("BEGIN\n", "")
+    assert quiet.shell.mode.value == "connection"
 
 
 def test_commit_without_transaction_warns(db_url: str, shell_driver) -> None:

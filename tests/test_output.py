@@ -270,11 +270,14 @@ def test_a_script_of_successful_statements_writes_nothing_to_stderr(txn_url: str
     script = f"create table {table} (a int);\nbegin;\n" + f"insert into {table} values (1);\n" * 200 + "commit;\n"
     engine = create_engine(sqlalchemy_url(txn_url))
     try:
-        got = run_cli([txn_url, "--mode", "connection", "-q"], input=script)
+        got = run_cli([txn_url], input=script)  # engine mode: BEGIN switches to connection mode, silently
         assert (got.code, got.stderr) == (0, "")
+        assert got.stdout == "CREATE TABLE\nBEGIN\n" + "INSERT 0 1\n" * 200 + "COMMIT\n"
         assert count(engine, table) == 200
+        verbose = run_cli([txn_url, "--verbose"], input=script.replace("create table ", "create table v_"))
+        assert verbose.stderr.count("[transaction open") == 201
     finally:
-        drop(engine, table)
+        drop(engine, table, f"v_{table}")
         engine.dispose()
 
 

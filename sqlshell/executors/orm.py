@@ -108,7 +108,11 @@ class Tables:
 
     def _prepare(self, conn: Connection, only: list[str] | None) -> list[str]:
         """Reflect (all, or ``only`` and the tables they refer to) and map; returns warnings."""
-        summary = lambda: f"reflected {len(self.base.metadata.tables)} tables"  # noqa: E731
+
+        def summary() -> str:
+            n = len(self.base.metadata.tables)
+            return f"reflected {n} table{'' if n == 1 else 's'}"
+
         with warnings.catch_warnings(record=True) as caught, echo.reflecting(conn.engine, summary):
             warnings.simplefilter("always")
             try:
