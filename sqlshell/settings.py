@@ -17,6 +17,9 @@ class Settings:
     on_error_rollback: bool = False
     echo: bool = False
     expanded: bool = False
+    tuples_only: bool = False  # psql's -t / \t: rows only, no column names or footer
+    footer: bool = True  # psql's \pset footer: the "(N rows)" line
+    field_separator: str = "|"  # psql's -F: between the fields of unaligned output
     timing: bool = False
     single_transaction: bool = False
     interactive: bool = False
