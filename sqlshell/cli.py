@@ -419,20 +419,27 @@ def _set_variables(shell: Shell, assignments: tuple[str, ...]) -> None:
 
 
 def read_password() -> str:
-    """-W: the password from the terminal, not echoed; without a terminal,
-    exactly one line of standard input, so a script that follows it is still
-    there to run (psql reads /dev/tty the same way)."""
+    """-W: the password from the terminal, not echoed, when one of the standard
+    streams is a terminal (psql reads /dev/tty the same way); otherwise exactly
+    one line of standard input, so the script after it is still there to run."""
     import getpass
 
-    try:
-        tty = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
-    except OSError:
-        tty = None
-    if tty is not None:
-        os.close(tty)
-        return getpass.getpass("Password: ")  # reads and prompts on /dev/tty
+    if any(_isatty(stream) for stream in (sys.stdin, sys.stdout, sys.stderr)):
+        try:
+            os.close(os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY))
+        except OSError:
+            pass
+        else:
+            return getpass.getpass("Password: ")  # prompts and reads on /dev/tty
     line = sys.stdin.buffer.readline()
     return line.decode("utf-8", "replace").rstrip("\r\n")
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):  # no stream, or a closed one
+        return False
 
 
 def _run_script(shell: Shell, script: list[ScriptStep]) -> ExitStatus:

@@ -129,15 +129,15 @@ def test_w_reads_one_line_of_stdin_and_leaves_the_script() -> None:
     assert ":***@" in r.stdout and SECRET not in r.stdout + r.stderr
 
 
-def _spawn_with_terminal(args: list[str], *, stdin_tty: bool, stdout_tty: bool, env: dict[str, str]):
+def _spawn_with_terminal(args: list[str], *, stdin_tty: bool, stdout_tty: bool, stderr_tty: bool, env: dict[str, str]):
     """The real command with a new pseudo-terminal as its controlling terminal
-    (so /dev/tty is it), on stdin and/or stdout as asked; pipes elsewhere."""
+    (so /dev/tty is it), on the standard streams asked for; pipes elsewhere."""
     master, slave = pty.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sqlshell", *args],
         stdin=slave if stdin_tty else subprocess.PIPE,
         stdout=slave if stdout_tty else subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=slave if stderr_tty else subprocess.PIPE,
         start_new_session=True,  # setsid: the pty becomes the controlling terminal on open below
         preexec_fn=lambda: os.close(os.open(os.ttyname(slave), os.O_RDWR)),
         pass_fds=(slave,),
@@ -161,24 +161,27 @@ def _read_until(fd: int, needle: bytes, timeout: float = 30) -> bytes:
 
 
 def test_w_reads_the_terminal_when_there_is_one(tmp_path: Path) -> None:
+    """`sqlshell -W … < script` at a terminal: the password from the terminal, the script from stdin."""
     url = require_pg()
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path)}
-    proc, master = _spawn_with_terminal([url, "-W", "--csv", "-q"], stdin_tty=False, stdout_tty=False, env=env)
+    args = [url, "-W", "--csv", "-q"]
+    proc, master = _spawn_with_terminal(args, stdin_tty=False, stdout_tty=False, stderr_tty=True, env=env)
     try:
         assert b"Password" in _read_until(master, b"Password")
         os.write(master, SECRET.encode() + b"\n")
-        out, err = proc.communicate(b"select 42 as answer;\n\\status\n", timeout=60)
+        out, _ = proc.communicate(b"select 42 as answer;\n\\status\n", timeout=60)
+        on_terminal = _read_until(master, b"never", timeout=0.5)
     finally:
         os.close(master)
-    assert proc.returncode == 0, err
+    assert proc.returncode == 0, on_terminal
     assert out.startswith(b"answer\r\n42\r\n") and b":***@" in out
-    assert SECRET.encode() not in out + err
+    assert SECRET.encode() not in out + on_terminal  # not echoed
 
 
 def test_stdout_redirected_means_a_script_run_even_on_a_terminal(tmp_path: Path) -> None:
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path), "TERM": "xterm"}
     db = str(tmp_path / "t.db")
-    proc, master = _spawn_with_terminal([db], stdin_tty=True, stdout_tty=False, env=env)
+    proc, master = _spawn_with_terminal([db], stdin_tty=True, stdout_tty=False, stderr_tty=False, env=env)
     try:
         os.write(master, b"select 1 as a;\n")  # typed at the terminal: runs at once, as in psql
         deadline = time.monotonic() + 30
@@ -191,7 +194,7 @@ def test_stdout_redirected_means_a_script_run_even_on_a_terminal(tmp_path: Path)
     assert proc.returncode == 0, err
     assert out == b" a \n---\n 1\n(1 row)\n\n"  # no prompt, no toolbar, no escape codes
     # both ends a terminal: the REPL, with its prompt naming the backend
-    proc, master = _spawn_with_terminal([db], stdin_tty=True, stdout_tty=True, env=env)
+    proc, master = _spawn_with_terminal([db], stdin_tty=True, stdout_tty=True, stderr_tty=True, env=env)
     try:
         seen = _read_until(master, b"sqlite:t.db engine>")
         os.write(master, b"\\q\r")
