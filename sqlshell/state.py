@@ -21,6 +21,8 @@ from sqlshell.executors.engine import EngineExecutor
 from sqlshell.output import Output
 from sqlshell.results import Outcome
 from sqlshell.settings import Settings
+from sqlshell.trace import Tracer
+from sqlshell.txnstory import Story
 
 
 class Mode(StrEnum):
@@ -94,6 +96,8 @@ class Shell:
         self.last_sql: str | None = None  # the last SQL statement run: what \e edits
         self.variables: dict[str, str] = {}  # \set NAME value → :NAME in SQL
         self.scripts: list[Path] = []  # the \i files being run, innermost last (\ir's base)
+        self.story = Story()  # \txn: the open transaction's statements
+        self.trace: Tracer | None = None  # \trace on: the life cycle on stderr
 
     @property
     def transactional(self) -> Transactional | None:
