@@ -91,7 +91,7 @@ def resolve(
         return make_url(f"sqlite:///{path}")
     if "://" in text:
         url = _parse_url(text)
-    elif _CONNINFO.match(text):
+    elif _CONNINFO.match(text) and not Path(text).expanduser().exists():
         url = _conninfo_url(text)
     elif server:
         if Path(text).expanduser().is_file() or Path(text).suffix.lower() in SQLITE_SUFFIXES:
@@ -147,10 +147,12 @@ def _conninfo_url(text: str) -> URL:
     from psycopg import ProgrammingError
     from psycopg.conninfo import conninfo_to_dict
 
+    from sqlshell.errors import one_line  # errors imports this module: imported when used
+
     try:
         params = {k: str(v) for k, v in conninfo_to_dict(text).items()}
     except ProgrammingError as exc:
-        raise BadURL(f"not a valid connection string: {mask_conninfo(text)} ({one_line_error(exc)})") from exc
+        raise BadURL(f"not a valid connection string: {mask_conninfo(text)} ({one_line(str(exc))})") from exc
     password = params.pop("password", None)
     if password:
         _SECRETS.add(password)
@@ -198,10 +200,6 @@ def _remember_secrets(url: URL) -> None:
     for secret in (url.password, url.query.get("password")):
         if secret:
             _SECRETS.add(secret if isinstance(secret, str) else str(secret[-1]))
-
-
-def one_line_error(exc: Exception) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def with_password(url: URL, password: str) -> URL:

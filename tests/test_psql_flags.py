@@ -14,7 +14,8 @@ from conftest import require, require_pg, run_cli
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from sqlshell.cli import ORDER_KEY, _apply_psql_output_flags, cli
+from sqlshell.cli import cli
+from sqlshell.cliopts import ORDER_KEY, apply_output_flags
 from sqlshell.settings import Settings
 
 DIST = "sqla-shell"
@@ -145,7 +146,7 @@ def test_output_flags_set_the_renderers_settings(args: list[str], expected: Sett
     the Settings fields the renderer reads."""
     ctx = cli.make_context("sqlshell", [*args, "-c", "select 1"])
     settings = Settings(format=ctx.params["fmt"])
-    _apply_psql_output_flags(
+    apply_output_flags(
         settings,
         ctx.meta[ORDER_KEY],
         ctx.params["fmt"],
