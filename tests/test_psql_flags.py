@@ -4,6 +4,7 @@ real output on the same input is the expected one."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 from importlib.metadata import version
@@ -131,19 +132,19 @@ def test_csv_flag_and_the_last_format_option_wins(db_url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "args, expected",
+    "args, changes",
     [
-        ([], Settings()),
-        (["-A"], Settings(format="unaligned")),
-        (["-t", "-F", ";", "-A"], Settings(format="unaligned", tuples_only=True, field_separator=";")),
-        (["-A", "--format", "csv"], Settings(format="csv")),
-        (["-x", "--csv"], Settings(format="csv", expanded=True)),
-        (["-F", "\t"], Settings(field_separator="\t")),
+        ([], {}),
+        (["-A"], {"format": "unaligned"}),
+        (["-t", "-F", ";", "-A"], {"format": "unaligned", "tuples_only": True, "field_separator": ";"}),
+        (["-A", "--format", "csv"], {"format": "csv"}),
+        (["-x", "--csv"], {"format": "csv", "expanded": True}),
+        (["-F", "\t"], {"field_separator": "\t"}),
     ],
 )
-def test_output_flags_set_the_renderers_settings(args: list[str], expected: Settings) -> None:
+def test_output_flags_set_the_renderers_settings(args: list[str], changes: dict[str, object]) -> None:
     """The wiring: click parses the real command line, and the flags land in
-    the Settings fields the renderer reads."""
+    the Settings fields the renderer reads (the rest stay as --format left them)."""
     ctx = cli.make_context("sqlshell", [*args, "-c", "select 1"])
     settings = Settings(format=ctx.params["fmt"])
     apply_output_flags(
@@ -154,7 +155,7 @@ def test_output_flags_set_the_renderers_settings(args: list[str], expected: Sett
         ctx.params["field_separator"],
         ctx.params["expanded"],
     )
-    assert settings == expected
+    assert settings == dataclasses.replace(Settings(format=ctx.params["fmt"]), **changes)
 
 
 def _renderer_knows_psql_formats() -> bool:
