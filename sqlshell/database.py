@@ -94,6 +94,7 @@ class Database:
         self.dialect = self.engine.dialect.name
         self.is_postgres = self.dialect == "postgresql"
         self.is_sqlite = self.dialect == "sqlite"
+        self._server_dbname: str | None = None  # what libpq really connected to (check())
         self._install_events()
         self.set_echo(echo)
 
@@ -117,6 +118,19 @@ class Database:
     @property
     def display_url(self) -> str:
         return mask(self.url)
+
+    @property
+    def label(self) -> str:
+        """The prompt's name for this database, with its backend: ``pg:shop``,
+        ``sqlite:app.db``, ``mariadb:test``. On PostgreSQL the name is the one
+        libpq connected to (a URL may leave it to PGDATABASE or a service file)."""
+        if self.is_sqlite:
+            name = (self.url.database or ":memory:").rsplit("/", 1)[-1] or ":memory:"
+            return f"sqlite:{name}"
+        backend = {"postgresql": "pg"}.get(self.dialect, self.dialect)
+        if self.dialect == "mysql" and getattr(self.engine.dialect, "is_mariadb", False):
+            backend = "mariadb"
+        return f"{backend}:{self._server_dbname or self.url.database or self.url.host or ''}"
 
     @property
     def nested_comments(self) -> bool:
@@ -148,8 +162,9 @@ class Database:
         """Connect once now, so an unreachable server is one clear line and exit 2
         before any statement runs (the connection goes back to the pool for reuse)."""
         try:
-            with self.engine.connect():
-                pass
+            with self.engine.connect() as conn:
+                info = getattr(conn.connection.dbapi_connection, "info", None)
+                self._server_dbname = getattr(info, "dbname", None)  # psycopg's ConnectionInfo
         except DBAPIError as exc:
             raise ConnectError(f"cannot connect to {self.display_url}: {one_line(str(driver_error(exc)))}") from exc
         except Exception as exc:  # driver-level failures that SQLAlchemy does not wrap

@@ -182,11 +182,7 @@ class Shell:
 
     @property
     def db_label(self) -> str:
-        url = self.db.url
-        if self.db.is_sqlite:
-            name = (url.database or ":memory:").rsplit("/", 1)[-1]
-            return name or ":memory:"
-        return url.database or url.host or self.db.dialect
+        return self.db.label
 
     def prompt_text(self) -> str:
         txn = self.txn()
