@@ -16,12 +16,16 @@ from sqlshell.txnsql import TxnCommand, classify
 from sqlshell.variables import interpolate
 
 
-def dispatch(stmt: Statement, shell: Shell) -> AbstractContextManager[Outcome]:
+def dispatch(stmt: Statement, shell: Shell, interpolating: bool = True) -> AbstractContextManager[Outcome]:
     if stmt.kind is Kind.META:
-        return nullcontext(shell.registry.run(shell, stmt.text))
+        # psql interpolates variables in meta-command arguments too (not in \! 's command line).
+        text = stmt.text
+        if shell.variables and not text.startswith("\\!"):
+            text = interpolate(text, shell.variables)
+        return nullcontext(shell.registry.run(shell, text))
     if stmt.terminator and stmt.terminator.split()[0] not in ("\\g", "\\gx"):
         raise UserError(f"{stmt.terminator.split()[0]} is not supported", "end the statement with ; or \\g")
-    sql = interpolate(stmt.text, shell.variables) if shell.variables else stmt.text
+    sql = interpolate(stmt.text, shell.variables) if shell.variables and interpolating else stmt.text
     txn = classify(sql)
     if txn is not None:
         return nullcontext(run_txn_command(txn, shell))

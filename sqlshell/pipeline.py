@@ -10,11 +10,14 @@ from collections.abc import Callable, Iterable
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from sqlshell import querysend
 from sqlshell.commands.core import QuitRequested
+from sqlshell.conditionals import BadBoolean, Conditions, gate
 from sqlshell.dispatch import dispatch
 from sqlshell.errors import UserError, describe_db_error, one_line
 from sqlshell.exitstatus import ExitStatus
 from sqlshell.render import render
+from sqlshell.results import Outcome
 from sqlshell.split import Kind, Statement
 from sqlshell.state import Shell
 
@@ -31,21 +34,48 @@ class Pipeline:
         self.failures = 0
         self.source = source  # a nested script's name: its error lines say where they come from
         self.on_statement: Callable[[], None] | None = None  # the progress line's tick
+        self.conditions = Conditions()  # this input's \if stack
 
-    def execute(self, stmt: Statement) -> bool:
-        """Run one statement and show its outcome; False if it failed."""
+    def _gate(self, stmt: Statement) -> bool | None:
+        """psql's conditionals: None runs the statement; else it was an ``\\if``-family
+        command or a skipped statement, and this is its success."""
+        try:
+            return None if gate(self.conditions, stmt, self.shell.variables) else True
+        except UserError as exc:
+            # After a bad expression psql goes on (in a false branch); other errors fail.
+            return self.fail(stmt, str(exc)) or isinstance(exc, BadBoolean)
+
+    def end_of_input(self) -> None:
+        """An ``\\if`` left open at the end of a script is an error, as in psql."""
+        told = self.conditions.unterminated()
+        if told:
+            self.failures += 1
+            self.shell.output.error(f"{self._from}{told}")
+        self.conditions = Conditions()
+
+    def execute(self, stmt: Statement, consume: Callable[[Outcome], object] | None = None, raw: bool = False) -> bool:
+        """Run one statement and show its outcome (or hand it to ``consume``:
+        ``\\gset``, ``\\gexec``); False if it failed. ``raw``: SQL sent as it is
+        (no variables; what ``\\gexec`` runs)."""
         shell, out = self.shell, self.shell.output
+        if (stmt.kind is Kind.META or not self.conditions.active) and (gated := self._gate(stmt)) is not None:
+            return gated
+        if (send := querysend.sender(stmt)) is not None:
+            return send(self, stmt)
         started = time.perf_counter()
         opts = shell.settings.render_options()
         if stmt.terminator.startswith("\\gx"):
             opts = type(opts)(**{**opts.__dict__, "expanded": True})
-        if stmt.kind is Kind.SQL:
+        if stmt.kind is Kind.SQL and not raw:
             shell.last_sql = stmt.text  # what \e edits, whether or not it works
         ok, told = True, False
         try:
-            with dispatch(stmt, shell) as outcome:
+            with dispatch(stmt, shell, interpolating=not raw) as outcome:
                 try:
-                    render(outcome, opts, out.write)
+                    if consume is None:
+                        render(outcome, opts, out.write)
+                    else:
+                        consume(outcome)
                 finally:
                     outcome.close()  # a half-read result lets go of its cursor before the connection does
             for line in outcome.warnings:
@@ -85,6 +115,12 @@ class Pipeline:
             self._report_state(stmt, ok)
         return ok
 
+    def fail(self, stmt: Statement, message: str) -> bool:
+        """Report a failure the shell itself found (not an exception); False."""
+        self.failures += 1
+        self.shell.output.error(f"{self._from}{_where(stmt)}{message}")
+        return False
+
     @property
     def _from(self) -> str:
         return f"{self.source}: " if self.source else ""
@@ -109,6 +145,8 @@ class Pipeline:
                     self.on_statement()
                 if not ok and self.shell.settings.on_error_stop:
                     break
+            else:
+                self.end_of_input()
         except QuitRequested:
             pass
         return ExitStatus.STATEMENT_FAILED if self.failures else ExitStatus.OK
@@ -133,6 +171,8 @@ def run_nested(shell: Shell, statements: Iterable[Statement], source: str | None
     for stmt in statements:
         if not inner.execute(stmt) and shell.settings.on_error_stop:
             break
+    else:
+        inner.end_of_input()
     if inner.failures:
         raise NestedFailure
 

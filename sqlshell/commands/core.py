@@ -120,5 +120,7 @@ def echo(shell: Shell, args: Args) -> Outcome:
         shell.settings.echo = args.words[0].lower() == "on"
         shell.db.set_echo(shell.settings.echo)
         return Outcome.message(f"SQL echo is {args.words[0].lower()}")
-    shell.output.write(" ".join(args.words) + "\n")  # psql's \echo
+    from sqlshell.commands.scripting import echo_text
+
+    echo_text(shell, args)  # psql's \echo
     return Outcome()
