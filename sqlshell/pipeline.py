@@ -168,13 +168,23 @@ def run_nested(shell: Shell, statements: Iterable[Statement], source: str | None
     on-error policy. ``\\q`` inside it quits the shell (QuitRequested passes
     through). Raises NestedFailure when one of its statements failed."""
     inner = Pipeline(shell, source)
-    for stmt in statements:
+    rest = iter(statements)
+    for stmt in rest:
         if not inner.execute(stmt) and shell.settings.on_error_stop:
+            skipped = sum(1 for _ in rest)  # read, not run: say how much the error left out
+            if skipped:
+                shell.output.note(
+                    f"{source or 'the script'}: {skipped} more {_plural(skipped)} not run after the error"
+                )
             break
     else:
         inner.end_of_input()
     if inner.failures:
         raise NestedFailure
+
+
+def _plural(n: int) -> str:
+    return "statement was" if n == 1 else "statements were"
 
 
 def _where(stmt: Statement) -> str:

@@ -8,12 +8,14 @@ script pipeline) decides what to ask or say.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
 from sqlshell.commands.registry import Registry, build_registry
+from sqlshell.conditionals import Conditions
 from sqlshell.database import Database
 from sqlshell.errors import UserError
 from sqlshell.executors.connection import HeldConnection, TxnSnapshot
@@ -94,6 +96,8 @@ class Shell:
         self.last_sql: str | None = None  # the last SQL statement run: what \e edits
         self.variables: dict[str, str] = {}  # \set NAME value → :NAME in SQL
         self.scripts: list[Path] = []  # the \i files being run, innermost last (\ir's base)
+        self.conditions = Conditions()  # the REPL's \if stack (the prompt shows a skipped branch)
+        self.on_edited: Callable[[str], None] | None = None  # the REPL's history takes what \e ran
 
     @property
     def transactional(self) -> Transactional | None:
@@ -187,7 +191,8 @@ class Shell:
         staged = ""
         if txn.staged is not None:
             staged = " +{} ~{} -{}".format(*txn.staged)
-        return f"{self.db_label} {self.mode.value}{staged}{txn.indicator}> "
+        skipping = "" if self.conditions.active else " [skipping]"
+        return f"{self.db_label} {self.mode.value}{staged}{txn.indicator}{skipping}> "
 
     # -- end of life ------------------------------------------------------------
 

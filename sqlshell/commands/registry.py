@@ -121,10 +121,12 @@ class Registry:
         cmd = self.lookup(name)
         if cmd is None:
             from sqlshell.commands.psql import PSQL_ONLY
+            from sqlshell.commands.suggest import suggestion
 
+            hint = suggestion(name, self._by_name)
             if name in PSQL_ONLY:
-                raise UserError(f"psql's meta-command {name} is not supported by sqlshell", "\\? lists what is")
-            raise UserError(f"unknown meta-command {name}", "\\? lists the meta-commands")
+                raise UserError(f"psql's meta-command {name} is not supported by sqlshell", hint or "\\? lists what is")
+            raise UserError(f"unknown meta-command {name}", hint or "\\? lists the meta-commands")
         return cmd.handler(shell, args)
 
     def help_rows(self) -> list[tuple[str, str, str]]:
