@@ -19,7 +19,6 @@ from sqlshell import metaargs
 from sqlshell.commands.registry import parse_meta
 from sqlshell.errors import UserError
 from sqlshell.split import Kind, Statement
-from sqlshell.variables import interpolate
 
 NAMES = frozenset({"\\if", "\\elif", "\\else", "\\endif"})
 
@@ -123,7 +122,7 @@ def gate(conditions: Conditions, stmt: Statement, variables: dict[str, str]) -> 
         if name in NAMES:
             expression = None
             if conditions.needs_expression(name):
-                expression = " ".join(metaargs.words(interpolate(args.raw, variables)))
+                expression = " ".join(metaargs.words(args.raw, variables))
             conditions.apply(name, expression)
             return False
     return conditions.active

@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager, nullcontext
 
 from sqlshell.commands import transaction as txn_commands
 from sqlshell.errors import UserError
+from sqlshell.metaargs import LEXES_ITS_ARGUMENTS
 from sqlshell.results import Outcome
 from sqlshell.split import Kind, Statement
 from sqlshell.state import Shell
@@ -20,7 +21,8 @@ def dispatch(stmt: Statement, shell: Shell, interpolating: bool = True) -> Abstr
     if stmt.kind is Kind.META:
         # psql interpolates variables in meta-command arguments too (not in \! 's command line).
         text = stmt.text
-        if shell.variables and not text.startswith("\\!"):
+        name = text.split(maxsplit=1)[0]
+        if shell.variables and name != "\\!" and name not in LEXES_ITS_ARGUMENTS:
             text = interpolate(text, shell.variables)
         return nullcontext(shell.registry.run(shell, text))
     if stmt.terminator and stmt.terminator.split()[0] not in ("\\g", "\\gx"):

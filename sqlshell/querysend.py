@@ -23,7 +23,6 @@ from sqlshell.render import render
 from sqlshell.results import Outcome
 from sqlshell.split import Kind, Statement
 from sqlshell.values import to_text
-from sqlshell.variables import interpolate
 
 if TYPE_CHECKING:
     from sqlshell.pipeline import Pipeline
@@ -72,7 +71,7 @@ def _query(pipeline: Pipeline, stmt: Statement) -> tuple[Statement, list[str]] |
     shell = pipeline.shell
     text = stmt.terminator if stmt.kind is Kind.SQL else stmt.text
     name, _, args = text.partition(" ")
-    words = metaargs.words(interpolate(args, shell.variables) if shell.variables else args)
+    words = metaargs.words(args, shell.variables)
     if stmt.kind is Kind.SQL:
         return replace(stmt, terminator=""), words
     if not shell.last_sql:

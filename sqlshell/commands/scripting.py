@@ -67,9 +67,9 @@ def watch(shell: Shell, args: Args) -> Outcome:
     return _flow("\\watch")
 
 
-def _text(args: Args) -> str:
+def _text(shell: Shell, args: Args) -> str:
     """psql's \\echo arguments: words joined by one space, a newline unless -n."""
-    words = metaargs.words(args.raw)
+    words = metaargs.words(args.raw, shell.variables)
     if words[:1] == ["-n"]:
         return " ".join(words[1:])
     return " ".join(words) + "\n"
@@ -77,14 +77,14 @@ def _text(args: Args) -> str:
 
 @commands.add("\\qecho", "TEXT", "write TEXT where query results go (the \\o file)")
 def qecho(shell: Shell, args: Args) -> Outcome:
-    shell.output.write(_text(args))
+    shell.output.write(_text(shell, args))
     return Outcome()
 
 
 @commands.add("\\warn", "TEXT", "write TEXT to standard error")
 def warn(shell: Shell, args: Args) -> Outcome:
     shell.output.flush()
-    shell.output.stderr.write(_text(args))
+    shell.output.stderr.write(_text(shell, args))
     shell.output.stderr.flush()
     return Outcome()
 
@@ -92,7 +92,7 @@ def warn(shell: Shell, args: Args) -> Outcome:
 def echo_text(shell: Shell, args: Args) -> None:
     """psql's ``\\echo``: standard output, even when results go to an ``\\o`` file."""
     shell.output.flush()
-    shell.output.stdout.write(_text(args))
+    shell.output.stdout.write(_text(shell, args))
     shell.output.stdout.flush()
 
 
@@ -188,7 +188,7 @@ _ABBREVIATIONS = {"x": "expanded", "t": "tuples_only"}
 
 @commands.add("\\pset", "[OPTION [VALUE]]", "psql's output settings: " + ", ".join(_PSET_OPTIONS))
 def pset(shell: Shell, args: Args) -> Outcome:
-    words = metaargs.words(args.raw)
+    words = metaargs.words(args.raw, shell.variables)
     if not words:
         return Outcome.table(["setting", "value"], [(o, _describe(shell, o)) for o in _PSET_OPTIONS])
     if len(words) > 2:
@@ -225,7 +225,7 @@ def pset(shell: Shell, args: Args) -> Outcome:
 
 @commands.add("\\t", "[on|off]", "tuples only: rows without the header and the (N rows) footer")
 def tuples_only(shell: Shell, args: Args) -> Outcome:
-    words = metaargs.words(args.raw)
+    words = metaargs.words(args.raw, shell.variables)
     if len(words) > 1:
         raise UserError(f"too many arguments: {' '.join(words[1:])}", "usage: \\t [on|off]")
     shell.settings.tuples_only = _bool(words[0] if words else None, shell.settings.tuples_only)
