@@ -66,6 +66,10 @@ def sender(stmt: Statement) -> Sender | None:
     return _SENDERS.get(text.split(maxsplit=1)[0])
 
 
+def is_watch(stmt: Statement) -> bool:
+    return sender(stmt) is watch
+
+
 def _query(pipeline: Pipeline, stmt: Statement) -> tuple[Statement, list[str]] | None:
     """The query to send and the command's arguments (None: failed, and said so)."""
     shell = pipeline.shell

@@ -12,7 +12,7 @@ psql's transaction indicator (``*`` open, ``!`` failed).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from prompt_toolkit import PromptSession
@@ -28,6 +28,7 @@ from sqlshell.exitstatus import ExitStatus
 from sqlshell.pager import PagedStream, pager_command, usable
 from sqlshell.pipeline import Pipeline
 from sqlshell.prompt import carried, make_session
+from sqlshell.querysend import is_watch
 from sqlshell.source import text_statements
 from sqlshell.split import Kind, Statement
 from sqlshell.state import Shell
@@ -94,7 +95,8 @@ class _Loop:
                 shell.output.note(f"not run{rest}")
                 return
             try:
-                with paging(shell), self.canceller.armed():
+                # \watch never ends by itself: its output goes straight to the screen.
+                with paging(shell) if not is_watch(stmt) else nullcontext(), self.canceller.armed():
                     self.pipeline.execute(stmt)
             except KeyboardInterrupt:
                 # Ctrl-C while rows were being printed (a running statement is cancelled
@@ -111,6 +113,8 @@ class _Loop:
         settings = self.shell.settings
         if stmt.kind is not Kind.SQL or not (settings.interactive and settings.destructive_warning):
             return True
+        if not self.pipeline.conditions.active:
+            return True  # a skipped \if branch: it will not run
         reason = destructive_reason(stmt.text)
         if reason is None:
             return True

@@ -167,3 +167,13 @@ def test_prompt_shows_a_skipped_if_branch(repl: Repl) -> None:
     marks = ["[skipping]" in p for p in repl.prompt_texts[:7]]
     assert marks == [False, True, True, False, False, False, False]
     assert "never" not in repl.stdout.getvalue()
+
+
+def test_a_destructive_statement_in_a_skipped_branch_is_not_asked_about(repl: Repl, table: str) -> None:
+    repl.line("\\if false\r")
+    repl.line(f"drop table {table};\r")  # would wait for y/N if it were going to run
+    repl.line("\\endif\r")  # (had a question been asked, this line would be its answer)
+    repl.send("\\q\r")
+    assert repl.finish() == 0
+    assert "not run" not in repl.stderr.getvalue()
+    assert "[skipping]" not in repl.prompt_texts[-1]
