@@ -177,3 +177,12 @@ def test_a_destructive_statement_in_a_skipped_branch_is_not_asked_about(repl: Re
     assert repl.finish() == 0
     assert "not run" not in repl.stderr.getvalue()
     assert "[skipping]" not in repl.prompt_texts[-1]
+
+
+def test_watch_at_the_prompt(repl: Repl) -> None:
+    repl.line("select 3 as w \\watch i=0 c=2\r")
+    repl.line("\\watch c=1 0\r")  # alone: the previous query again
+    repl.send("\\q\r")
+    assert repl.finish() == 0
+    out = repl.stdout.getvalue()
+    assert out.count("(every 0s)\n\n w \n---\n 3\n(1 row)\n") == 3
