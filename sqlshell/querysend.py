@@ -190,8 +190,8 @@ def watch(pipeline: Pipeline, stmt: Statement) -> bool:
             if not pipeline.execute(query):
                 return False  # as psql: an error ends the watch
             done += 1
-            if count is not None and done >= count:
-                return True
+            if (count is not None and done >= count) or running.interrupted:
+                return True  # (Ctrl-C may land after the query ended: its cancel then does nothing)
             out.flush()
             running.connection = None  # nothing runs now: Ctrl-C interrupts the wait
             time.sleep(interval)

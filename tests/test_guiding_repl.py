@@ -186,3 +186,43 @@ def test_watch_at_the_prompt(repl: Repl) -> None:
     assert repl.finish() == 0
     out = repl.stdout.getvalue()
     assert out.count("(every 0s)\n\n w \n---\n 3\n(1 row)\n") == 3
+
+
+def test_ctrl_c_stops_watch_in_a_real_terminal(db_url: str) -> None:
+    """A pseudo-terminal: Ctrl-C is a real SIGINT from the terminal, as a person sends it."""
+    import os
+    import pty
+    import re
+    import select
+    import sys
+    import time
+
+    from conftest import sqlalchemy_url
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the real sqlshell on the terminal
+        os.execvp(sys.executable, [sys.executable, "-m", "sqlshell", sqlalchemy_url(db_url), "-X"])
+    seen = b""
+
+    def until(pattern: bytes, timeout: float = 40) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while not re.search(pattern, re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", seen)):
+            assert time.monotonic() < deadline, f"waited for {pattern!r}; the screen: {seen[-400:]!r}"
+            if select.select([fd], [], [], 0.1)[0]:
+                seen += os.read(fd, 65536)
+
+    try:
+        until(rb"engine>")
+        os.write(fd, b"select 1 as a \\watch 0.1\r")
+        until(rb"(?s)every 0\.1s.*every 0\.1s")  # it repeats
+        os.write(fd, b"\x03")
+        until(rb"\^C")
+        time.sleep(0.3)
+        os.write(fd, b"\\echo after-watch\r")
+        until(rb"\nafter-watch")  # the shell is back at the prompt and alive
+        os.write(fd, b"\\q\r")
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        os.close(fd)
