@@ -201,7 +201,8 @@ def test_ctrl_c_stops_watch_in_a_real_terminal(db_url: str) -> None:
 
     pid, fd = pty.fork()
     if pid == 0:  # the child: the real sqlshell on the terminal
-        os.execvp(sys.executable, [sys.executable, "-m", "sqlshell", sqlalchemy_url(db_url), "-X"])
+        env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1"}  # no wait for a cursor-position answer
+        os.execvpe(sys.executable, [sys.executable, "-m", "sqlshell", sqlalchemy_url(db_url), "-X"], env)
     seen = b""
 
     def until(pattern: bytes, timeout: float = 40) -> None:

@@ -186,7 +186,9 @@ def _on(flag: bool) -> str:
 _ABBREVIATIONS = {"x": "expanded", "t": "tuples_only"}
 
 
-@commands.add("\\pset", "[OPTION [VALUE]]", "psql's output settings: " + ", ".join(_PSET_OPTIONS))
+@commands.add(
+    "\\pset", "[OPTION [VALUE]]", "psql's output settings: " + ", ".join(_PSET_OPTIONS), choices=_PSET_OPTIONS
+)
 def pset(shell: Shell, args: Args) -> Outcome:
     words = metaargs.words(args.raw, shell.variables)
     if not words:
