@@ -129,11 +129,6 @@ class Registry:
             raise UserError(f"unknown meta-command {name}", hint or "\\? lists the meta-commands")
         return cmd.handler(shell, args)
 
-    def help_rows(self) -> list[tuple[str, str, str]]:
-        return [
-            (c.group, c.usage, c.help + (f" (also {', '.join(c.aliases)})" if c.aliases else "")) for c in self.commands
-        ]
-
 
 def build_registry() -> Registry:
     """Every meta-command the shell knows, from the command modules."""
