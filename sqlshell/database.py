@@ -29,6 +29,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.pool import QueuePool
 
+from sqlshell import poolwatch
 from sqlshell.cancel import running
 from sqlshell.errors import ConnectError, driver_error, one_line
 from sqlshell.urls import mask
@@ -154,9 +155,11 @@ class Database:
         microseconds, and a ping before each would double their round trips.
         A dead connection raises DisconnectionError, on which SQLAlchemy's pool
         drops it and checks out a fresh one (its documented pessimistic recipe)."""
-        rested = time.monotonic() - record.info.get("sqlshell.checkin", 0.0)
+        now = record.info["sqlshell.checkout"] = time.monotonic()  # \pool's "since"
+        rested = now - record.info.get("sqlshell.checkin", 0.0)
         if rested < PING_AFTER_IDLE:
             return
+        record.info["sqlshell.ping"] = now
         try:
             alive = self.engine.dialect.do_ping(dbapi_connection)
         except self.engine.dialect.loaded_dbapi.Error as exc:
@@ -167,6 +170,7 @@ class Database:
             raise DisconnectionError("the pooled connection was closed by the server")
 
     def _install_events(self) -> None:
+        poolwatch.install(self.engine)  # \pool's list of connections (one event per new connection)
         event.listen(self.engine, "before_cursor_execute", _mark_running)
         event.listen(self.engine, "after_cursor_execute", _remember_status)
         event.listen(self.engine.pool, "connect", _mark_checkin)  # a new connection needs no ping

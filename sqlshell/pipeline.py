@@ -68,7 +68,9 @@ class Pipeline:
             opts = type(opts)(**{**opts.__dict__, "expanded": True})
         if stmt.kind is Kind.SQL and not raw:
             shell.last_sql = stmt.text  # what \e edits, whether or not it works
-        ok, told = True, False
+        ok, told, outcome = True, False, None
+        if shell.trace is not None:  # \trace on: the statement first, then the events it causes
+            shell.trace.statement(stmt)
         try:
             with dispatch(stmt, shell, interpolating=not raw) as outcome:
                 try:
@@ -109,6 +111,7 @@ class Pipeline:
             out.error(f"{self._from}{_where(stmt)}cannot write the results: {exc.strerror or exc}")
         if not ok:
             self.failures += 1
+        shell.story.record(shell, stmt, ok, outcome)  # \txn: O(1), and nothing outside a transaction
         if shell.settings.timing:
             out.note(f"Time: {(time.perf_counter() - started) * 1000:.3f} ms")
         if not told:

@@ -25,6 +25,7 @@ from sqlshell.commands.core import QuitRequested
 from sqlshell.commands.registry import parse_meta
 from sqlshell.destructive import destructive_reason
 from sqlshell.exitstatus import ExitStatus
+from sqlshell.lockwatch import watching
 from sqlshell.pager import PagedStream, pager_command, usable
 from sqlshell.pipeline import Pipeline
 from sqlshell.prompt import carried, make_session
@@ -96,7 +97,7 @@ class _Loop:
                 return
             try:
                 # \watch never ends by itself: its output goes straight to the screen.
-                with paging(shell) if not is_watch(stmt) else nullcontext(), self.canceller.armed():
+                with paging(shell) if not is_watch(stmt) else nullcontext(), self.canceller.armed(), watching(shell):
                     self.pipeline.execute(stmt)
             except KeyboardInterrupt:
                 # Ctrl-C while rows were being printed (a running statement is cancelled

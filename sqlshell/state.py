@@ -23,6 +23,8 @@ from sqlshell.executors.engine import EngineExecutor
 from sqlshell.output import Output
 from sqlshell.results import Outcome
 from sqlshell.settings import Settings
+from sqlshell.trace import Tracer
+from sqlshell.txnstory import Story
 
 
 class Mode(StrEnum):
@@ -98,6 +100,8 @@ class Shell:
         self.scripts: list[Path] = []  # the \i files being run, innermost last (\ir's base)
         self.conditions = Conditions()  # the REPL's \if stack (the prompt shows a skipped branch)
         self.on_edited: Callable[[str], None] | None = None  # the REPL's history takes what \e ran
+        self.story = Story()  # \txn: the open transaction's statements
+        self.trace: Tracer | None = None  # \trace on: the life cycle on stderr
 
     @property
     def transactional(self) -> Transactional | None:

@@ -132,7 +132,7 @@ class Registry:
 
 def build_registry() -> Registry:
     """Every meta-command the shell knows, from the command modules."""
-    from sqlshell.commands import connect, core, describe, files, psql, scripting, session, transaction
+    from sqlshell.commands import connect, core, describe, files, inspect, psql, scripting, session, transaction
 
     return Registry(
         [
@@ -144,5 +144,6 @@ def build_registry() -> Registry:
             connect.commands,
             psql.commands,
             scripting.commands,
+            inspect.commands,
         ]
     )
