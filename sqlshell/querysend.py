@@ -184,6 +184,7 @@ def watch(pipeline: Pipeline, stmt: Statement) -> bool:
     except UserError as exc:
         return pipeline.fail(stmt, str(exc))
     out, done = pipeline.shell.output, 0
+    running.interrupted = False  # only a Ctrl-C from now on ends it
     try:
         while True:
             out.write(f"{time.strftime('%c')} (every {interval:g}s)\n\n")

@@ -52,7 +52,7 @@ def test_missing_database_exits_2() -> None:
         ("\\nosuchcommand", "unknown meta-command \\nosuchcommand"),
         ("select 1 \\gdesc", "\\gdesc is not supported"),
         ("select 1 as a, 2 as b union all select 3, 4 \\gset", "more than one row returned for \\gset"),
-        ("\\if maybe", 'unrecognized value "maybe" for "\\if expression": Boolean expected'),
+        ("\\elif maybe", "\\elif: no matching \\if"),
         ("\\endif", "\\endif: no matching \\if"),
         ("\\watch 1", "\\watch cannot be used with an empty query"),
         ("\\rollback nosuchsavepoint", "ROLLBACK TO SAVEPOINT can only be used in a transaction"),
