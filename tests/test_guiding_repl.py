@@ -188,42 +188,72 @@ def test_watch_at_the_prompt(repl: Repl) -> None:
     assert out.count("(every 0s)\n\n w \n---\n 3\n(1 row)\n") == 3
 
 
+class Terminal:
+    """The real sqlshell on a pseudo-terminal: Ctrl-C is a real SIGINT from the
+    terminal, as a person sends it."""
+
+    def __init__(self, url: str) -> None:
+        import os
+        import pty
+        import sys
+
+        from conftest import sqlalchemy_url
+
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child
+            env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1"}  # no wait for a cursor-position answer
+            os.execvpe(sys.executable, [sys.executable, "-m", "sqlshell", sqlalchemy_url(url), "-X"], env)
+        self.seen = b""
+
+    def until(self, pattern: bytes, timeout: float = 40) -> None:
+        import os
+        import re
+        import select
+        import time
+
+        deadline = time.monotonic() + timeout
+        while not re.search(pattern, re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", self.seen)):
+            assert time.monotonic() < deadline, f"waited for {pattern!r}; the screen: {self.seen[-400:]!r}"
+            if select.select([self.fd], [], [], 0.1)[0]:
+                self.seen += os.read(self.fd, 65536)
+
+    def type(self, keys: bytes) -> None:
+        import os
+
+        os.write(self.fd, keys)
+
+    def quit(self) -> int:
+        import os
+
+        self.type(b"\\q\r")
+        _, status = os.waitpid(self.pid, 0)
+        os.close(self.fd)
+        return os.waitstatus_to_exitcode(status)
+
+
 def test_ctrl_c_stops_watch_in_a_real_terminal(db_url: str) -> None:
-    """A pseudo-terminal: Ctrl-C is a real SIGINT from the terminal, as a person sends it."""
-    import os
-    import pty
-    import re
-    import select
-    import sys
     import time
 
-    from conftest import sqlalchemy_url
+    term = Terminal(db_url)
+    term.until(rb"engine>")
+    term.type(b"select 1 as a \\watch 0.1\r")
+    term.until(rb"(?s)every 0\.1s.*every 0\.1s")  # it repeats
+    term.type(b"\x03")
+    term.until(rb"\^C")
+    time.sleep(0.3)
+    term.type(b"\\echo after-watch\r")
+    term.until(rb"\nafter-watch")  # the shell is back at the prompt and alive
+    assert term.quit() == 0
 
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: the real sqlshell on the terminal
-        env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1"}  # no wait for a cursor-position answer
-        os.execvpe(sys.executable, [sys.executable, "-m", "sqlshell", sqlalchemy_url(db_url), "-X"], env)
-    seen = b""
 
-    def until(pattern: bytes, timeout: float = 40) -> None:
-        nonlocal seen
-        deadline = time.monotonic() + timeout
-        while not re.search(pattern, re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", seen)):
-            assert time.monotonic() < deadline, f"waited for {pattern!r}; the screen: {seen[-400:]!r}"
-            if select.select([fd], [], [], 0.1)[0]:
-                seen += os.read(fd, 65536)
-
-    try:
-        until(rb"engine>")
-        os.write(fd, b"select 1 as a \\watch 0.1\r")
-        until(rb"(?s)every 0\.1s.*every 0\.1s")  # it repeats
-        os.write(fd, b"\x03")
-        until(rb"\^C")
-        time.sleep(0.3)
-        os.write(fd, b"\\echo after-watch\r")
-        until(rb"\nafter-watch")  # the shell is back at the prompt and alive
-        os.write(fd, b"\\q\r")
-        _, status = os.waitpid(pid, 0)
-        assert os.waitstatus_to_exitcode(status) == 0
-    finally:
-        os.close(fd)
+def test_ctrl_c_in_a_shell_command_belongs_to_the_command(sqlite_url: str) -> None:
+    term = Terminal(sqlite_url)
+    term.until(rb"engine>")
+    term.type(b"\\! trap 'echo child-saw-ctrl-c' INT; echo child-started; sleep 1; sleep 1; echo child-done\r")
+    term.until(rb"\nchild-started")
+    term.type(b"\x03")
+    term.until(rb"child-saw-ctrl-c")
+    term.until(rb"\nchild-done")  # the command went on; sqlshell did not kill it
+    term.type(b"\\echo still-here\r")
+    term.until(rb"\nstill-here")
+    assert term.quit() == 0

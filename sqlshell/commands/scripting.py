@@ -11,7 +11,9 @@ does not route (never, today): they say what the command is for.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import threading
 from typing import TYPE_CHECKING
 
 from sqlshell import metaargs
@@ -96,15 +98,27 @@ def echo_text(shell: Shell, args: Args) -> None:
     shell.output.stdout.flush()
 
 
+def _default_sigint() -> None:
+    """In the child: Ctrl-C interrupts the command as usual."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @commands.add("\\!", "[COMMAND]", "run COMMAND in the system shell (none: an interactive shell)")
 def shell_escape(shell: Shell, args: Args) -> Outcome:
     command = args.raw or os.environ.get("SHELL") or "/bin/sh"
     shell.output.flush()
     shell.output.stdout.flush()
+    # Like psql, Ctrl-C belongs to the command while it runs (an interactive shell
+    # survives it); the shell itself ignores it meanwhile.
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
     try:
-        done = subprocess.run(command, shell=True, check=False)
+        done = subprocess.run(command, shell=True, check=False, preexec_fn=_default_sigint)
     except OSError as exc:
         raise UserError(f"\\!: cannot run the command: {exc.strerror or exc}") from exc
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     if done.returncode == 127:  # psql's one failure: the shell could not run it
         raise UserError("\\!: failed (the shell could not find the command)")
     return Outcome()
