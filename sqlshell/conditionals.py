@@ -64,6 +64,9 @@ class Conditions:
     """One input's ``\\if`` stack (each script file has its own, as in psql)."""
 
     frames: list[_Frame] = field(default_factory=list)
+    # Input line of the last conditional command since the last SQL statement: an SQL
+    # statement that starts before it had the command inside it (see ``gate``).
+    last_line: int = 0
 
     @property
     def active(self) -> bool:
@@ -120,9 +123,19 @@ def gate(conditions: Conditions, stmt: Statement, variables: dict[str, str]) -> 
     if stmt.kind is Kind.META:
         name, args = parse_meta(stmt.text)
         if name in NAMES:
+            conditions.last_line = stmt.line
             expression = None
             if conditions.needs_expression(name):
                 expression = " ".join(metaargs.words(args.raw, variables))
             conditions.apply(name, expression)
             return False
+    elif conditions.last_line:
+        # The splitter hands out the meta-command lines met inside a statement before
+        # the statement (without them): psql would keep only the taken branch's text.
+        inside, conditions.last_line = conditions.last_line > stmt.line, 0
+        if inside:
+            raise UserError(
+                "a statement with \\if/\\elif/\\else/\\endif lines inside it is not supported; it was not run",
+                "end the statement inside each branch",
+            )
     return conditions.active

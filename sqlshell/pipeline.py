@@ -58,7 +58,8 @@ class Pipeline:
         ``\\gset``, ``\\gexec``); False if it failed. ``raw``: SQL sent as it is
         (no variables; what ``\\gexec`` runs)."""
         shell, out = self.shell, self.shell.output
-        if (stmt.kind is Kind.META or not self.conditions.active) and (gated := self._gate(stmt)) is not None:
+        gating = stmt.kind is Kind.META or not self.conditions.active or self.conditions.last_line
+        if gating and (gated := self._gate(stmt)) is not None:
             return gated
         if (send := querysend.sender(stmt)) is not None:
             return send(self, stmt)

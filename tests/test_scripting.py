@@ -429,3 +429,15 @@ def test_a_psql_script_gives_the_same_output_and_statements_as_psql(tmp_path: Pa
     assert statements["sqlshell"] == statements["psql"]
     assert "rows: 3 top: 3\nhas rows\nlast name it's\n" in outputs["psql"]
     assert any("insert into agree_t values (12, 'gen 12')" in s for s in statements["psql"])
+
+
+def test_a_statement_with_if_lines_inside_is_refused_not_run_wrongly(db_url: str) -> None:
+    # psql would send "select 2"; adjacent literals could otherwise silently become 'onetwo'.
+    script = "select 'one'\n\\if false\n'two'\n\\endif\n;\n\\if true\nselect 3 as x;\n\\endif\n"
+    r = run_cli([db_url, "-X", "-q", "--on-error", "continue"], input=script)
+    assert r.code == 1
+    assert r.stderr == (
+        "line 1: a statement with \\if/\\elif/\\else/\\endif lines inside it is not supported; it was not run"
+        " (end the statement inside each branch)\n"
+    )
+    assert r.stdout == " x \n---\n 3\n\n"
