@@ -9,7 +9,6 @@ from contextlib import AbstractContextManager, nullcontext
 
 from sqlshell.commands import transaction as txn_commands
 from sqlshell.errors import UserError
-from sqlshell.metaargs import LEXES_ITS_ARGUMENTS
 from sqlshell.results import Outcome
 from sqlshell.split import Kind, Statement
 from sqlshell.state import Shell
@@ -17,17 +16,12 @@ from sqlshell.txnsql import TxnCommand, classify
 from sqlshell.variables import interpolate
 
 
-def dispatch(stmt: Statement, shell: Shell, interpolating: bool = True) -> AbstractContextManager[Outcome]:
+def dispatch(stmt: Statement, shell: Shell) -> AbstractContextManager[Outcome]:
     if stmt.kind is Kind.META:
-        # psql interpolates variables in meta-command arguments too (not in \! 's command line).
-        text = stmt.text
-        name = text.split(maxsplit=1)[0]
-        if shell.variables and name != "\\!" and name not in LEXES_ITS_ARGUMENTS:
-            text = interpolate(text, shell.variables)
-        return nullcontext(shell.registry.run(shell, text))
+        return nullcontext(shell.registry.run(shell, stmt.text))
     if stmt.terminator and stmt.terminator.split()[0] not in ("\\g", "\\gx"):
         raise UserError(f"{stmt.terminator.split()[0]} is not supported", "end the statement with ; or \\g")
-    sql = interpolate(stmt.text, shell.variables) if shell.variables and interpolating else stmt.text
+    sql = interpolate(stmt.text, shell.variables) if shell.variables else stmt.text
     txn = classify(sql)
     if txn is not None:
         return nullcontext(run_txn_command(txn, shell))

@@ -55,8 +55,8 @@ class Pipeline:
 
     def execute(self, stmt: Statement, consume: Callable[[Outcome], object] | None = None, raw: bool = False) -> bool:
         """Run one statement and show its outcome (or hand it to ``consume``:
-        ``\\gset``, ``\\gexec``); False if it failed. ``raw``: SQL sent as it is
-        (no variables; what ``\\gexec`` runs)."""
+        ``\\gset``, ``\\gexec``); False if it failed. ``raw``: what ``\\gexec``
+        runs (not the statement ``\\e`` edits)."""
         shell, out = self.shell, self.shell.output
         gating = stmt.kind is Kind.META or not self.conditions.active or self.conditions.last_line
         if gating and (gated := self._gate(stmt)) is not None:
@@ -73,7 +73,7 @@ class Pipeline:
         if shell.trace is not None:  # \trace on: the statement first, then the events it causes
             shell.trace.statement(stmt)
         try:
-            with dispatch(stmt, shell, interpolating=not raw) as outcome:
+            with dispatch(stmt, shell) as outcome:
                 try:
                     if consume is None:
                         render(outcome, opts, out.write)

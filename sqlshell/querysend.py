@@ -139,11 +139,17 @@ def gexec(pipeline: Pipeline, stmt: Statement) -> bool:
     if not pipeline.execute(query, consume=collect):
         return False
     ok = True
-    for text in statements:  # row by row, column by column, each sent as it is
-        if not pipeline.execute(Statement(Kind.SQL, text, stmt.line), raw=True):
-            ok = False
-            if shell.settings.on_error_stop:
-                break
+    # Row by row, column by column, each sent as it is: psql does not read
+    # variables in them, so the pipeline sees none meanwhile.
+    variables, shell.variables = shell.variables, {}
+    try:
+        for text in statements:
+            if not pipeline.execute(Statement(Kind.SQL, text, stmt.line), raw=True):
+                ok = False
+                if shell.settings.on_error_stop:
+                    break
+    finally:
+        shell.variables = variables
     return ok
 
 

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlshell.errors import UserError
+from sqlshell.metaargs import LEXES_ITS_ARGUMENTS
 from sqlshell.results import Outcome
+from sqlshell.variables import interpolate
 
 if TYPE_CHECKING:
     from sqlshell.state import Shell
@@ -118,6 +120,10 @@ class Registry:
 
     def run(self, shell: Shell, line: str) -> Outcome:
         name, args = parse_meta(line)
+        if shell.variables and name != "\\!" and name not in LEXES_ITS_ARGUMENTS:
+            # psql interpolates variables in meta-command arguments too (not in \\! 's
+            # command line); some commands read their arguments as psql does, variables included.
+            name, args = parse_meta(interpolate(line, shell.variables))
         cmd = self.lookup(name)
         if cmd is None:
             from sqlshell.commands.psql import PSQL_ONLY
