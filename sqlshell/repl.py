@@ -88,9 +88,9 @@ class _Loop:
         self.ddl_in_transaction = False
 
     def run(self, text: str) -> None:
+        self.pipeline.conditions.last_line = 0  # each input counts its lines from 1
         shell = self.shell
         statements = text_statements(text, shell.db.nested_comments)
-        self.pipeline.conditions.last_line = 0  # each input counts its lines from 1
         for i, stmt in enumerate(statements):
             if not self._confirmed(stmt):
                 rest = " (nor the rest of the input)" if i < len(statements) - 1 else ""
