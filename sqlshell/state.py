@@ -91,6 +91,8 @@ class Shell:
         self.settings = settings
         self.output = output
         self.registry = registry or build_registry()
+        self.conditions = Conditions()  # the REPL's \if stack (the prompt shows a skipped branch)
+        self.on_edited: Callable[[str], None] | None = None  # the REPL's history takes what \e ran
         self.mode = Mode.ENGINE
         self.engine_executor = EngineExecutor(db)
         self.held: HeldConnection | None = None  # connection mode
@@ -98,8 +100,6 @@ class Shell:
         self.last_sql: str | None = None  # the last SQL statement run: what \e edits
         self.variables: dict[str, str] = {}  # \set NAME value → :NAME in SQL
         self.scripts: list[Path] = []  # the \i files being run, innermost last (\ir's base)
-        self.conditions = Conditions()  # the REPL's \if stack (the prompt shows a skipped branch)
-        self.on_edited: Callable[[str], None] | None = None  # the REPL's history takes what \e ran
         self.story = Story()  # \txn: the open transaction's statements
         self.trace: Tracer | None = None  # \trace on: the life cycle on stderr
 
