@@ -72,10 +72,6 @@ class Conditions:
     def active(self) -> bool:
         return not self.frames or self.frames[-1].branch is Branch.ACTIVE
 
-    @property
-    def depth(self) -> int:
-        return len(self.frames)
-
     def apply(self, name: str, expression: str | None) -> None:
         """Run one conditional command. ``expression`` is the interpolated
         argument text of ``\\if``/``\\elif``, read only when needed (None when

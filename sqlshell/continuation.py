@@ -15,13 +15,17 @@ _ESTRING_END = re.compile(r"\\.|''|'", re.S)
 _IDENT_BEFORE = re.compile(r"[A-Za-z0-9_$\x80-\uffff]\Z")
 
 STATEMENT = "-"  # a statement has begun
+COPY_DATA = "data"  # the data lines of COPY … FROM STDIN (psql's ">>" prompt)
+_COPY_FROM_STDIN = re.compile(r"\s*copy\b[^;]*\bfrom\s+std(?:in|out)\b", re.IGNORECASE)
+_COPY_END = re.compile(r"^\\\.\r?$\n?", re.MULTILINE)
 
 
 def open_state(text: str, nested_comments: bool = True) -> str:
     """``''`` (nothing open), ``-`` (a statement), ``(`` (a parenthesis),
     ``'`` (a string), ``"`` (a quoted identifier), ``$tag$`` (a dollar
-    quote) or ``/*`` (a comment) at the end of ``text``."""
+    quote), ``/*`` (a comment) or ``data`` (COPY data lines) at the end of ``text``."""
     i, n, depth, pending = 0, len(text), 0, False
+    start = 0  # where the current statement began
     while True:
         m = _TOKEN.search(text, i)
         if m is None:
@@ -81,6 +85,12 @@ def open_state(text: str, nested_comments: bool = True) -> str:
         elif tok == ";":
             if depth == 0:
                 pending = False
+                if _COPY_FROM_STDIN.match(text, start, m.start()):
+                    end = _COPY_END.search(text, i)  # data lines follow, up to a line "\."
+                    if end is None:
+                        return COPY_DATA
+                    i = end.end()
+                start = i
         else:  # a backslash: a meta-command to the end of the line (\; and \: are text)
             if text[i : i + 1] in (";", ":"):
                 pending, i = True, i + 1

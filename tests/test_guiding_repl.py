@@ -43,6 +43,9 @@ def test_continuation_prompt_says_what_is_open(repl: Repl) -> None:
     repl.type_until("*/\r", "select 'it\ns', (1,\n2), $$ body\n$$, \"col\n\" /* note\n*/\n")
     assert _continuation(repl, 6) == "             -> "
     repl.send("\x03")  # Ctrl-C: nothing ran
+    repl.type_until("copy t from stdin;\r1\r", "copy t from stdin;\n1\n")
+    assert _continuation(repl, 1) == _continuation(repl, 2) == "          data> "
+    repl.send("\x03")
     repl.line("select 1 as a;\r")
     assert _continuation(repl, 1) == "             -> "  # a fresh statement
     repl.send("\\q\r")
