@@ -441,3 +441,31 @@ def test_a_statement_with_if_lines_inside_is_refused_not_run_wrongly(db_url: str
         " (end the statement inside each branch)\n"
     )
     assert r.stdout == " x \n---\n 3\n\n"
+
+
+def test_watch_ends_when_the_server_ends_its_connection() -> None:
+    """pg_terminate_backend from a second connection while \\watch runs in connection mode."""
+    import psycopg
+
+    url = require_pg()
+    name = f"watch_{uuid.uuid4().hex[:8]}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sqlshell", url, "-X", "-q", "--mode", "connection"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    proc.stdin.write(f"set application_name = '{name}';\nselect 1 as a \\watch i=0.1 c=200\n\\echo after\n")
+    proc.stdin.close()
+    assert "(every 0.1s)" in proc.stdout.readline()
+    with psycopg.connect(url, autocommit=True) as conn:
+        killed = conn.execute(
+            "select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name = %s", [name]
+        ).fetchone()
+    assert killed == (1,)
+    out, err = proc.stdout.read(), proc.stderr.read()
+    assert proc.wait(20) == 1  # the watch failed, and on-error stop ended the script
+    assert "the connection was lost" in err
+    assert out.count("(every 0.1s)") < 200 and "after" not in out
