@@ -90,6 +90,7 @@ class Shell:
         self.db = db
         self.settings = settings
         self.output = output
+        db.echo_to, db.notice_to = output.warn, output.server  # --echo and the server's notices: stderr
         self.registry = registry or build_registry()
         self.conditions = Conditions()  # the REPL's \if stack (the prompt shows a skipped branch)
         self.on_edited: Callable[[str], None] | None = None  # the REPL's history takes what \e ran
@@ -153,6 +154,7 @@ class Shell:
         mode, old = self.mode, self.db
         self.set_mode(Mode.ENGINE)  # gives back the held connection / closes the session
         self.db, self.engine_executor = db, EngineExecutor(db)
+        db.echo_to, db.notice_to = self.output.warn, self.output.server
         try:
             if mode is not Mode.ENGINE:
                 self.set_mode(mode)

@@ -142,14 +142,14 @@ def test_conditional_errors_as_psql_gives_them(db_url: str) -> None:
 def test_a_bad_expression_takes_the_false_branch_and_goes_on_as_psql_does(db_url: str) -> None:
     r = run_cli([db_url, "-X"], input="\\if maybe\n\\echo yes\n\\else\n\\echo no\n\\endif\n\\echo after\n")
     assert r.stdout == "no\nafter\n"
-    assert r.stderr == 'line 1: unrecognized value "maybe" for "\\if expression": Boolean expected\n'
+    assert r.stderr == '<stdin>:1: unrecognized value "maybe" for "\\if expression": Boolean expected\n'
     assert r.code == 1  # an error was reported
 
 
 def test_unterminated_if_is_an_error_at_the_end_of_each_input(db_url: str, tmp_path: Path) -> None:
     r = run_cli([db_url, "-X"], input="\\if true\n\\echo inside\n")
     assert r.code == 1 and r.stdout == "inside\n"
-    assert r.stderr == "reached EOF without finding closing \\endif(s)\n"
+    assert r.stderr == "<stdin>: reached EOF without finding closing \\endif(s)\n"
     inner = tmp_path / "inner.sql"
     inner.write_text("\\if true\n\\echo in-file\n")  # its own \if stack, as in psql
     r = run_cli([db_url, "-X", "--on-error", "continue"], input=f"\\if true\n\\i {inner}\n\\echo after\n\\endif\n")
@@ -196,7 +196,7 @@ def test_gset_alone_sends_the_previous_query(db_url: str) -> None:
 def test_gset_errors_are_psqls(db_url: str, query: str, message: str) -> None:
     r = run_cli([db_url, "-X"], input=f"{query} \\gset\n\\echo after\n")
     assert r.code == 1
-    assert r.stderr.startswith(f"line 1: {message}")
+    assert r.stderr.startswith(f"<stdin>:1: {message}")
     assert r.stdout == ""  # on-error stop
 
 
@@ -264,7 +264,7 @@ def test_watch_with_a_count(db_url: str) -> None:
 )
 def test_watch_arguments_as_psql_16_reads_them(sqlite_url: str, args: str, message: str) -> None:
     r = run_cli([sqlite_url, "-X"], input=f"select 1 \\watch {args}\n")
-    assert r.code == 1 and r.stderr == f"line 1: {message}\n" and r.stdout == ""
+    assert r.code == 1 and r.stderr == f"<stdin>:1: {message}\n" and r.stdout == ""
 
 
 def test_watch_stops_at_a_failing_query(db_url: str) -> None:
@@ -437,7 +437,7 @@ def test_a_statement_with_if_lines_inside_is_refused_not_run_wrongly(db_url: str
     r = run_cli([db_url, "-X", "-q", "--on-error", "continue"], input=script)
     assert r.code == 1
     assert r.stderr == (
-        "line 1: a statement with \\if/\\elif/\\else/\\endif lines inside it is not supported; it was not run"
+        "<stdin>:1: a statement with \\if/\\elif/\\else/\\endif lines inside it is not supported; it was not run"
         " (end the statement inside each branch)\n"
     )
     assert r.stdout == " x \n---\n 3\n\n"
