@@ -31,10 +31,6 @@ class Settings:
     key_bindings: str = "emacs"  # or "vi"
     destructive_warning: bool = True  # confirm DROP, TRUNCATE, DELETE/UPDATE without WHERE
     history_size: int = 10000  # entries kept in the history file
-    # psql's \pset settings (\t, \pset footer, \pset fieldsep); the renderer reads them.
-    tuples_only: bool = False
-    footer: bool = True
-    field_separator: str = "|"
 
     def render_options(self) -> RenderOptions:
         auto_width = None

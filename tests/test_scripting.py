@@ -469,3 +469,15 @@ def test_watch_ends_when_the_server_ends_its_connection() -> None:
     assert proc.wait(20) == 1  # the watch failed, and on-error stop ended the script
     assert "the connection was lost" in err
     assert out.count("(every 0.1s)") < 200 and "after" not in out
+
+
+def test_pset_t_and_a_output_as_psqls(tmp_path: Path) -> None:
+    url = _need_psql()
+    script = (
+        "\\pset null ''\n\\pset footer off\nselect 1 as a, null as b;\n\\t\nselect 1 as a, 'x' as b;\n\\a\n"
+        "\\pset fieldsep ';'\n\\pset null '(nil)'\nselect 2 as a, null as b;\n\\t off\nselect 3 as c, 4 as d;\n"
+    )
+    psql, mine = _both(script, url, tmp_path, "-q")  # (sqlshell shows NULL as <null> unless told)
+    assert psql.returncode == mine.returncode == 0, mine.stderr
+    assert mine.stdout == psql.stdout
+    assert "2;(nil)\n" in psql.stdout and "c;d\n3;4\n" in psql.stdout
