@@ -8,12 +8,14 @@ script pipeline) decides what to ask or say.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
 from sqlshell.commands.registry import Registry, build_registry
+from sqlshell.conditionals import Conditions
 from sqlshell.database import Database
 from sqlshell.errors import UserError
 from sqlshell.executors.connection import HeldConnection, TxnSnapshot
@@ -90,6 +92,8 @@ class Shell:
         self.output = output
         db.echo_to, db.notice_to = output.warn, output.server  # --echo and the server's notices: stderr
         self.registry = registry or build_registry()
+        self.conditions = Conditions()  # the REPL's \if stack (the prompt shows a skipped branch)
+        self.on_edited: Callable[[str], None] | None = None  # the REPL's history takes what \e ran
         self.mode = Mode.ENGINE
         self.engine_executor = EngineExecutor(db)
         self.held: HeldConnection | None = None  # connection mode
@@ -189,7 +193,8 @@ class Shell:
         staged = ""
         if txn.staged is not None:
             staged = " +{} ~{} -{}".format(*txn.staged)
-        return f"{self.db_label} {self.mode.value}{staged}{txn.indicator}> "
+        skipping = "" if self.conditions.active else " [skipping]"
+        return f"{self.db_label} {self.mode.value}{staged}{txn.indicator}{skipping}> "
 
     # -- end of life ------------------------------------------------------------
 
