@@ -33,8 +33,8 @@ def stream_statements(
     decoder = codecs.getincrementaldecoder("utf-8-sig")("strict")
     splitter = Splitter(nested_comments, server_strings)
     offset = 0
-    # read1: what has arrived, up to CHUNK, so statements on a pipe run as their
-    # lines come (as in psql), not when 64 KiB have gathered.
+    # One read at a time (read1): from a terminal each typed line runs at once and
+    # one Ctrl-D ends the input, as in psql; read() would wait for 64 KiB or a second EOF.
     read = getattr(stream, "read1", stream.read)
     while True:
         try:
