@@ -309,10 +309,11 @@ def _run(
     except (BadURL, UserError) as exc:
         out.error(f"sqlshell: {exc}")
         return ExitStatus.BAD_USAGE
-    # Start-up is over (main() switched the collector off for it): what was made
-    # so far lives to the end, so later collections need not look at it again.
-    gc.freeze()
-    gc.enable()
+    if not gc.isenabled():
+        # Start-up is over (main() switched the collector off for it): what was made
+        # so far lives to the end, so later collections need not look at it again.
+        gc.freeze()
+        gc.enable()
     shell = Shell(db, settings, out)
     try:
         set_variables(shell, assignments)
