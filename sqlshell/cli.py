@@ -9,6 +9,7 @@ runs start fast.
 
 from __future__ import annotations
 
+import gc
 import os
 import shlex
 import sys
@@ -46,6 +47,9 @@ FORMAT_HELP = (
     "json (one array per result, each on its own line), jsonl (one object per row), "
     "or a tabulate format (grid, github, …)"
 )
+# A scripted run that has closed everything may leave without the interpreter's
+# teardown (main() then flushes and calls os._exit): nothing is left to clean up.
+_leave_fast = False
 
 
 def _check_format(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -253,6 +257,8 @@ def cli(
         what = scrub_secrets(one_line(str(exc)) or type(exc).__name__)
         click.echo(f"sqlshell: internal error: {what} (--debug shows details)", err=True)
         code = ExitStatus.BAD_USAGE
+    global _leave_fast
+    _leave_fast = not settings.interactive and not debug  # the REPL and --debug logging end the usual way
     sys.exit(int(code))
 
 
@@ -303,6 +309,11 @@ def _run(
     except (BadURL, UserError) as exc:
         out.error(f"sqlshell: {exc}")
         return ExitStatus.BAD_USAGE
+    if not gc.isenabled():
+        # Start-up is over (main() switched the collector off for it): what was made
+        # so far lives to the end, so later collections need not look at it again.
+        gc.freeze()
+        gc.enable()
     shell = Shell(db, settings, out)
     try:
         set_variables(shell, assignments)
@@ -324,8 +335,9 @@ def _run(
             out.error(f"sqlshell: output closed; {line}")
         return ExitStatus.STATEMENT_FAILED
     except InputError as exc:
-        shell.discard_open_work()
         out.error(f"sqlshell: {exc}")
+        for line in shell.discard_open_work():
+            out.error(f"sqlshell: {line}")
         return ExitStatus.BAD_USAGE
     except UserError as exc:
         out.error(f"sqlshell: {exc}")
@@ -428,9 +440,10 @@ def _sources(
     psql runs them), else standard input; each with its file's path (for
     \\ir) and the name its error lines give (None for -c, as psql). Every file
     is opened before anything runs, so an unreadable file has no partial effect."""
-    from sqlshell.source import InputError, stream_statements, text_statements
+    from sqlshell.source import InputError, StdinData, stream_statements
 
     nested = shell.db.nested_comments
+    server = shell.standard_conforming_strings  # the splitter follows the server, as psql does
     opened: dict[int, tuple[BinaryIO, str, Path | None]] = {}
     for index, step in enumerate(script):
         if not step.is_file:
@@ -448,17 +461,35 @@ def _sources(
     def reader(base: int) -> Callable[[int], None] | None:
         return None if progress is None else (lambda offset: progress.read(base + offset))
 
+    stdin_data = StdinData()  # COPY … FROM STDIN in a -c string reads standard input, as in psql
     for index, step in enumerate(script):
         if not step.is_file:
-            yield None, None, text_statements(step.text, nested)
+            yield None, None, stdin_data.statements(step.text, nested, server)
             continue
         stream, name, resolved = opened[index]
         shown = STDIN_NAME if resolved is None else name
-        yield resolved, shown, stream_statements(stream, nested, name, reader(done))
+        yield resolved, shown, stream_statements(stream, nested, name, reader(done), server)
         done = progress.bytes if progress is not None else 0
     if not script:
-        yield None, STDIN_NAME, stream_statements(sys.stdin.buffer, nested, "standard input", reader(0))
+        yield None, STDIN_NAME, stream_statements(sys.stdin.buffer, nested, "standard input", reader(0), server)
 
 
 def main() -> None:
-    cli(prog_name="sqlshell")
+    """The ``sqlshell`` command. Start-up allocates much (SQLAlchemy's import)
+    and frees little, so the cyclic collector is off until the database is
+    reached; a scripted run ends with os._exit once everything is closed and
+    flushed, skipping the interpreter's teardown (tens of milliseconds of
+    freeing what the process is about to give back anyway)."""
+    gc.disable()
+    try:
+        cli(prog_name="sqlshell")
+    except SystemExit as exc:
+        if not _leave_fast:
+            raise
+        code = exc.code if isinstance(exc.code, int) else 1
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # nobody reads it any more (| head): as Python's own exit would
+                code = code or 1
+        os._exit(code)

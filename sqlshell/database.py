@@ -94,6 +94,9 @@ class Database:
         self.dialect = self.engine.dialect.name
         self.is_postgres = self.dialect == "postgresql"
         self.is_sqlite = self.dialect == "sqlite"
+        # The server's standard_conforming_strings on the connection last given
+        # back to the pool (what the splitter follows in engine mode); None: unknown.
+        self.standard_strings: bool | None = None
         self._server_dbname: str | None = None  # what libpq really connected to (check())
         self._install_events()
         self.set_echo(echo)
@@ -209,6 +212,7 @@ class Database:
         elif self.is_postgres:
             event.listen(self.engine, "connect", _pg_text_json)
             event.listen(self.engine, "connect", self._pg_notices)
+            event.listen(self.engine.pool, "checkin", self._remember_parameters)
         elif self.dialect in ("mysql", "mariadb"):
             event.listen(self.engine, "after_cursor_execute", _remember_warnings)
 
@@ -216,6 +220,14 @@ class Database:
         """psycopg's notice handler: NOTICE and WARNING messages, as psql shows
         them, reach stderr while the statement runs (no query of our own)."""
         dbapi_connection.add_notice_handler(lambda diag: self.notice_to(server_message(diag)))
+
+    def _remember_parameters(self, dbapi_connection: Any, record: Any) -> None:
+        if dbapi_connection is not None:  # None: the connection was invalidated
+            from sqlshell.serverparams import standard_strings
+
+            value = standard_strings(dbapi_connection)
+            if value is not None:
+                self.standard_strings = value
 
 
 PING_AFTER_IDLE = 0.5  # seconds a pooled connection may rest before it is pinged again

@@ -88,7 +88,8 @@ def key_bindings(shell: Shell) -> KeyBindings:
             buf.complete_state = None  # Enter in the completion menu takes the completion
             return
         text = buf.text
-        if is_complete(text, shell.db.nested_comments) or assistance_word(text) is not None:
+        complete = is_complete(text, shell.db.nested_comments, shell.standard_conforming_strings())
+        if complete or assistance_word(text) is not None:
             buf.validate_and_handle()
             return
         before, _, last = text.rpartition("\n")

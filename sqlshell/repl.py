@@ -90,7 +90,7 @@ class _Loop:
     def run(self, text: str) -> None:
         self.pipeline.conditions.last_line = 0  # each input counts its lines from 1
         shell = self.shell
-        statements = text_statements(text, shell.db.nested_comments)
+        statements = text_statements(text, shell.db.nested_comments, shell.standard_conforming_strings)
         for i, stmt in enumerate(statements):
             if not self._confirmed(stmt):
                 rest = " (nor the rest of the input)" if i < len(statements) - 1 else ""
