@@ -125,6 +125,7 @@ def _body_tracking(words: list[str], triggers: bool) -> bool:
 # COPY … FROM STDIN (psql's rule: the data lines follow the command, up to "\.").
 # (The server takes FROM STDOUT as a synonym, and so does psql.)
 _COPY_FROM_STDIN = re.compile(r"(?:\s|/\*.*?\*/)*copy\b[^;]*\bfrom\s+std(?:in|out)\b", re.IGNORECASE | re.DOTALL)
+_SLASH_COPY_FROM_STDIN = re.compile(r"\\copy\s.*\bfrom\s+stdin\b", re.IGNORECASE)
 _COPY_END = re.compile(r"^\\\.\r?$", re.MULTILINE)
 _WAIT = (-1, -1, -1)
 # SET [SESSION|LOCAL] standard_conforming_strings TO|= value, and RESET (on).
@@ -249,7 +250,18 @@ class Splitter:
                         self._consume(start)
                         return out
                     end = n
-                out.append(Statement(Kind.META, buf[start:end].rstrip(), self._line_at(start)))
+                meta = buf[start:end].rstrip()
+                if _SLASH_COPY_FROM_STDIN.match(meta) and (end < n or not final):
+                    copy = _copy_data(buf, end, final)  # psql's \copy … FROM STDIN reads the lines that follow
+                    if copy is _WAIT:
+                        self._consume(start)
+                        return out
+                    data_start, data_end, resume = copy
+                    line, data = self._line_at(start), buf[data_start:data_end]
+                    out.append(Statement(Kind.META, meta, line, "", data, self._line_at(data_start)))
+                    self._consume(resume)
+                    continue
+                out.append(Statement(Kind.META, meta, self._line_at(start)))
                 self._consume(end)
                 continue
             metas: list[tuple[int, int, str | None]] = []

@@ -135,7 +135,7 @@ class Registry:
 
 def build_registry() -> Registry:
     """Every meta-command the shell knows, from the command modules."""
-    from sqlshell.commands import connect, core, describe, files, psql, session, transaction
+    from sqlshell.commands import connect, copy, core, describe, files, listing, psql, session, transaction
 
     return Registry(
         [
@@ -143,6 +143,8 @@ def build_registry() -> Registry:
             transaction.commands,
             session.commands,
             describe.commands,
+            listing.commands,
+            copy.commands,
             files.commands,
             connect.commands,
             psql.commands,
