@@ -97,7 +97,9 @@ class CopySpec:
 
 
 # Tokens of psql's \copy syntax: 'strings' (with '' and E'\'' escapes), "identifiers", words, punctuation.
-_TOKEN = re.compile(r"""\s*(?:([eE]'(?:[^'\\]|''|\\.)*'|'(?:[^']|'')*')|("(?:[^"]|"")*")|([(),])|([^\s(),'"]+))""", re.S)
+_TOKEN = re.compile(
+    r"""\s*(?:([eE]'(?:[^'\\]|''|\\.)*'|'(?:[^']|'')*')|("(?:[^"]|"")*")|([(),])|([^\s(),'"]+))""", re.S
+)
 
 
 def _tokens(text: str, pos: int = 0) -> Iterator[tuple[str, int, int]]:

@@ -73,8 +73,8 @@ def copy(shell: Shell, args: Args) -> Outcome:
         _refuse_unsupported(spec, shell.db.dialect)
     with _mode_connection(shell, atomic=not pg) as conn:
         if spec.direction == "from":
-            with _source(spec) as (lines, binary, first_line, name):
-                rows = _pg_in(conn, spec, binary, first_line, name) if pg else _rows_in(conn, spec, lines, first_line, name)
+            with _source(spec) as (lines, blocks, first, name):
+                rows = _pg_in(conn, spec, blocks, first, name) if pg else _rows_in(conn, spec, lines, first, name)
         else:
             with _sink(shell, spec) as write:
                 rows = _pg_out(conn, spec, write) if pg else _rows_out(conn, spec, write)
