@@ -68,9 +68,8 @@ class Catalog:
             return names[table]
         folded = table.lower()
         found = next((cols for name, cols in names.items() if name.lower() == folded), None)
-        if found is None and "." not in table:  # a schema's table named without its schema (from s.t alias)
-            others = [cols for name, cols in names.items() if name.lower().endswith("." + folded)]
-            found = others[0] if len(others) == 1 else None
+        if found is None and "." in table:  # public.films: the default schema's tables have no prefix
+            return self.columns(table.rsplit(".", 1)[1], wait)
         return found or []
 
     def _current(self, wait: float) -> Names:

@@ -102,12 +102,12 @@ def parse_pattern(raw: str, fold: bool = False) -> Pattern:
 # -- output ----------------------------------------------------------------------------
 
 
-def _show(shell: Shell, title: str, headers: list[str], rows: list[tuple[Any, ...]]) -> Outcome:
-    """A psql-style listing: its title, the table, ``(N rows)``."""
+def _show(shell: Shell, title: str, headers: list[str], rows: list[tuple[Any, ...]], footer: bool = True) -> Outcome:
+    """A psql-style listing: its title, the table, ``(N rows)`` (psql's ``\\du`` has none)."""
     opts = shell.settings.render_options()
     if opts.format not in _MACHINE_FORMATS:
         shell.output.write(title + "\n")
-    render(Outcome.table(headers, rows, footer=True), opts, shell.output.write)
+    render(Outcome.table(headers, rows, footer=footer), opts, shell.output.write)
     return Outcome()
 
 
@@ -428,7 +428,7 @@ def list_roles(shell: Shell, args: Args) -> Outcome:
         if shell.db.is_postgres:
             rows = [(r[0], _pg_attributes(r), "{" + ",".join(r[10]) + "}") for r in _query(insp, text(_PG_ROLES))]
             rows = [r for r in rows if pattern.name_ok(r[0])]
-            return _show(shell, "List of roles", ["Role name", "Attributes", "Member of"], rows)
+            return _show(shell, "List of roles", ["Role name", "Attributes", "Member of"], rows, footer=False)
         try:
             found = _query(insp, text("select user, host from mysql.user order by 1, 2"))
         except Exception as exc:  # no privilege on mysql.user
