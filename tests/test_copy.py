@@ -222,3 +222,32 @@ def test_option_syntax() -> None:
     assert where.where == "a > 1"
     with pytest.raises(UserError):
         parse_copy("t to stdin")
+
+
+def test_a_connection_killed_under_copy_is_told(
+    pg_url: str, pg_engine: Engine, table: str, tmp_path: Path, shell_driver
+):
+    """The server ends the held connection: inside \\begin the transaction shows as
+    lost (nothing runs outside it); outside, a new connection is opened and said so."""
+    _make(pg_engine, table, [])
+    (tmp_path / "in.txt").write_text("1\ta\tb\n")
+    try:
+        for setup, lost in [("\\mode connection\n\\begin\n", True), ("\\mode connection\n", False)]:
+            sh = shell_driver(pg_url)
+            sh.run(setup)
+            pid = sh.shell.held.conn.exec_driver_sql("select pg_backend_pid()").scalar()
+            with pg_engine.connect() as conn:
+                conn.execute(text(f"select pg_terminate_backend({pid})"))
+            out, err = sh.run(f"\\copy {table} from '{tmp_path}/in.txt'\n")
+            assert out == "" and "Traceback" not in err
+            if lost:
+                assert sh.prompt.endswith("!> ") and "\\rollback to acknowledge" in err
+                assert sh.run(f"\\copy {table} from '{tmp_path}/in.txt'\n")[0] == ""  # not run outside it
+                sh.run("\\rollback\n")
+            else:
+                assert "a new one is open" in err
+            assert count(pg_engine, table) == 0
+            assert sh.run(f"\\copy {table} from '{tmp_path}/in.txt'\n")[0] == "COPY 1\n"
+            sh.run(f"delete from {table};\n")
+    finally:
+        drop(pg_engine, table)

@@ -109,13 +109,26 @@ def _mode_connection(shell: Shell, atomic: bool) -> Iterator[Connection]:
         held = shell.held
         if held.lost:
             raise UserError("the transaction was lost with its connection; \\copy was not run", "\\rollback first")
-        if held.txn is None:
-            with _one_shot(held.conn, atomic) as conn:
-                yield conn
-        else:
-            held.statements += 1
-            with _statement(held.conn, atomic or held.on_error_rollback) as conn:
-                yield conn
+        try:
+            if held.txn is None:
+                with _one_shot(held.conn, atomic) as conn:
+                    yield conn
+            else:
+                held.statements += 1
+                with _statement(held.conn, atomic or held.on_error_rollback) as conn:
+                    yield conn
+        except DBAPIError as exc:
+            # What HeldConnection.run does after a failed statement: a lost connection
+            # outside a transaction is replaced; inside one, the transaction shows as lost.
+            if held.txn is not None:
+                held._after_error(exc, None)
+            elif exc.connection_invalidated or held.conn.invalidated:
+                held._reopen()
+                raise UserError(
+                    "the connection was lost; a new one is open and \\copy was not run again",
+                    "session settings and temporary tables of the old connection are gone",
+                ) from exc
+            raise
         return
     session = shell.session
     if session is not None:
