@@ -208,9 +208,13 @@ def _source(spec: CopySpec) -> Iterator[tuple[Iterable[str], Iterable[bytes], in
         try:
             with open(proc.stdout.fileno(), encoding=enc, newline="", closefd=False) as text:
                 yield text, _blocks(proc.stdout), 1, f"program {spec.target!r}"
-        finally:
+        except BaseException:  # the copy failed or was interrupted: the program is not needed any more
             proc.stdout.close()
-            _check_program(proc, spec.target)
+            proc.kill()
+            proc.wait()
+            raise
+        proc.stdout.close()
+        _check_program(proc, spec.target)
         return
     assert spec.target is not None
     path = Path(spec.target).expanduser()
@@ -256,6 +260,8 @@ def _blocks(f: IO[bytes]) -> Iterator[bytes]:
 
 def _check_program(proc: subprocess.Popen[bytes], command: str) -> None:
     code = proc.wait()
+    if code < 0:
+        raise UserError(f"program {command!r} was terminated by signal {-code}")
     if code:
         raise UserError(f"program {command!r} failed: exit status {code}")
 
@@ -275,10 +281,14 @@ def _sink(shell: Shell, spec: CopySpec) -> Iterator[Any]:
         assert proc.stdin is not None
         try:
             yield proc.stdin.write
-        finally:
+        except BaseException:
             with contextlib.suppress(BrokenPipeError):
                 proc.stdin.close()
-            _check_program(proc, spec.target)
+            proc.wait()  # it has its input so far, and its end: let it finish as psql does
+            raise
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.close()
+        _check_program(proc, spec.target)
         return
     try:
         f = open(Path(spec.target).expanduser(), "wb")  # noqa: SIM115 - closed below, after the copy
