@@ -23,9 +23,12 @@ def stream_statements(
     decoder = codecs.getincrementaldecoder("utf-8-sig")("strict")
     splitter = Splitter(nested_comments)
     offset = 0
+    # One read at a time (read1): from a terminal each typed line runs at once and
+    # one Ctrl-D ends the input, as in psql; read() would wait for 64 KiB or a second EOF.
+    read = getattr(stream, "read1", stream.read)
     while True:
         try:
-            chunk = stream.read(CHUNK)
+            chunk = read(CHUNK)
         except OSError as exc:
             raise InputError(f"cannot read {name}: {exc.strerror or exc}") from exc
         if not chunk:

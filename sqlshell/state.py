@@ -8,12 +8,14 @@ script pipeline) decides what to ask or say.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
 from sqlshell.commands.registry import Registry, build_registry
+from sqlshell.conditionals import Conditions
 from sqlshell.database import Database
 from sqlshell.errors import UserError
 from sqlshell.executors.connection import HeldConnection, TxnSnapshot
@@ -21,6 +23,8 @@ from sqlshell.executors.engine import EngineExecutor
 from sqlshell.output import Output
 from sqlshell.results import Outcome
 from sqlshell.settings import Settings
+from sqlshell.trace import Tracer
+from sqlshell.txnstory import Story
 
 
 class Mode(StrEnum):
@@ -86,7 +90,10 @@ class Shell:
         self.db = db
         self.settings = settings
         self.output = output
+        db.echo_to, db.notice_to = output.warn, output.server  # --echo and the server's notices: stderr
         self.registry = registry or build_registry()
+        self.conditions = Conditions()  # the REPL's \if stack (the prompt shows a skipped branch)
+        self.on_edited: Callable[[str], None] | None = None  # the REPL's history takes what \e ran
         self.mode = Mode.ENGINE
         self.engine_executor = EngineExecutor(db)
         self.held: HeldConnection | None = None  # connection mode
@@ -94,6 +101,8 @@ class Shell:
         self.last_sql: str | None = None  # the last SQL statement run: what \e edits
         self.variables: dict[str, str] = {}  # \set NAME value → :NAME in SQL
         self.scripts: list[Path] = []  # the \i files being run, innermost last (\ir's base)
+        self.story = Story()  # \txn: the open transaction's statements
+        self.trace: Tracer | None = None  # \trace on: the life cycle on stderr
 
     @property
     def transactional(self) -> Transactional | None:
@@ -145,6 +154,7 @@ class Shell:
         mode, old = self.mode, self.db
         self.set_mode(Mode.ENGINE)  # gives back the held connection / closes the session
         self.db, self.engine_executor = db, EngineExecutor(db)
+        db.echo_to, db.notice_to = self.output.warn, self.output.server
         try:
             if mode is not Mode.ENGINE:
                 self.set_mode(mode)
@@ -176,18 +186,15 @@ class Shell:
 
     @property
     def db_label(self) -> str:
-        url = self.db.url
-        if self.db.is_sqlite:
-            name = (url.database or ":memory:").rsplit("/", 1)[-1]
-            return name or ":memory:"
-        return url.database or url.host or self.db.dialect
+        return self.db.label
 
     def prompt_text(self) -> str:
         txn = self.txn()
         staged = ""
         if txn.staged is not None:
             staged = " +{} ~{} -{}".format(*txn.staged)
-        return f"{self.db_label} {self.mode.value}{staged}{txn.indicator}> "
+        skipping = "" if self.conditions.active else " [skipping]"
+        return f"{self.db_label} {self.mode.value}{staged}{txn.indicator}{skipping}> "
 
     # -- end of life ------------------------------------------------------------
 

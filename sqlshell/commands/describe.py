@@ -20,9 +20,10 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Inspector
 from sqlalchemy.exc import SAWarning
 
+from sqlshell import echo
 from sqlshell.commands.registry import Args, CommandSet
 from sqlshell.errors import UserError
-from sqlshell.render import NATIVE_FORMATS, render
+from sqlshell.render import MACHINE_FORMATS, render
 from sqlshell.results import Outcome
 
 if TYPE_CHECKING:
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 commands = CommandSet("Introspection")
 
 USAGE = "\\d [[SCHEMA.]NAME]"
-_MACHINE_FORMATS = tuple(f for f in NATIVE_FORMATS if f != "table")  # no title lines in csv, tsv, json
 # One part of a dotted name: "Quoted ""x""" keeps its case, unquoted is folded to lower case.
 _PART = re.compile(r'"((?:[^"]|"")+)"|([^".\s]+)')
 
@@ -53,7 +53,7 @@ def _describe(shell: Shell, args: Args, plus: bool) -> Outcome:
 
         return list_relations(shell, "", ("table", "view", "materialized view", "sequence"), plus=True)
     if not raw:
-        with _inspector(shell) as insp:
+        with echo.reflecting(shell.db.engine, lambda: "read the table list"), _inspector(shell) as insp:
             return _list_relations(insp)
     if any(c in raw for c in "*?") and '"' not in raw:
         return _describe_matching(shell, raw, plus)
@@ -76,7 +76,12 @@ def _describe_matching(shell: Shell, pattern: str, plus: bool) -> Outcome:
 
 
 def _describe_one(shell: Shell, schema: str | None, name: str, raw: str, plus: bool) -> Outcome:
-    with warnings.catch_warnings(record=True) as caught, _inspector(shell) as insp:
+    summary = lambda: f"read the catalog for {raw}"  # noqa: E731
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        echo.reflecting(shell.db.engine, summary),
+        _inspector(shell) as insp,
+    ):
         warnings.simplefilter("always", SAWarning)
         if not insp.has_table(name, schema=schema):
             raise UserError(f"no table or view named {raw}", "\\d lists them")
@@ -87,14 +92,14 @@ def _describe_one(shell: Shell, schema: str | None, name: str, raw: str, plus: b
         comment = _table_comment(insp, name, schema) if plus else ""
     opts = shell.settings.render_options()
     write = shell.output.write
-    if opts.format not in _MACHINE_FORMATS:
+    if opts.format not in MACHINE_FORMATS:
         shown = f"{schema}.{name}" if schema else name
         write(f'{kind.capitalize()} "{shown}"\n')
     headers = ["column", "type", "nullable", "default"] + (["description"] if plus else [])
     render(Outcome.table(headers, columns), opts, write)
     if keys:
         render(Outcome.table(["name", "kind", "columns", "details"], keys), opts, write)
-    if comment and opts.format not in _MACHINE_FORMATS:
+    if comment and opts.format not in MACHINE_FORMATS:
         write(f"Description: {comment}\n")
     return Outcome.message(*_not_shown(caught))
 

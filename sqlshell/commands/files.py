@@ -115,6 +115,9 @@ def edit(shell: Shell, args: Args) -> Outcome:
     statements = text_statements(text, shell.db.nested_comments)
     if not statements:
         return Outcome.message("nothing to run")
+    shell.output.stdout.write(text.strip() + "\n")  # what runs, as psql shows it
+    if shell.on_edited is not None:
+        shell.on_edited(text.strip())  # Up brings it back, as psql's history does
     run_nested(shell, statements)
     return Outcome()
 

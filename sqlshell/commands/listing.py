@@ -26,7 +26,7 @@ from sqlalchemy.exc import NoSuchTableError
 from sqlshell.commands.describe import _inspector, _optional
 from sqlshell.commands.registry import Args, CommandSet
 from sqlshell.errors import UserError
-from sqlshell.render import NATIVE_FORMATS, render
+from sqlshell.render import MACHINE_FORMATS, render
 from sqlshell.results import Outcome
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 commands = CommandSet("Introspection")
 
-_MACHINE_FORMATS = tuple(f for f in NATIVE_FORMATS if f != "table")
+
 _SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema", "pg_toast", "mysql", "performance_schema", "sys"})
 
 
@@ -105,7 +105,7 @@ def parse_pattern(raw: str, fold: bool = False) -> Pattern:
 def _show(shell: Shell, title: str, headers: list[str], rows: list[tuple[Any, ...]], footer: bool = True) -> Outcome:
     """A psql-style listing: its title, the table, ``(N rows)`` (psql's ``\\du`` has none)."""
     opts = shell.settings.render_options()
-    if opts.format not in _MACHINE_FORMATS:
+    if opts.format not in MACHINE_FORMATS:
         shell.output.write(title + "\n")
     render(Outcome.table(headers, rows, footer=footer), opts, shell.output.write)
     return Outcome()
