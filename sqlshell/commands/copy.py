@@ -63,8 +63,8 @@ def script_data(data: str, first_line: int) -> Iterator[None]:
 
 @commands.add(
     "\\copy",
-    "TABLE [(COLUMNS)] | (QUERY) FROM|TO 'FILE' | STDIN | STDOUT | PROGRAM 'CMD' [WITH (OPTIONS)]",
-    "copy rows between a table or query and a client file, the script, or a program (psql's \\copy)",
+    "TABLE [(COLS)] FROM|TO 'FILE'|STDIN|STDOUT|PROGRAM 'CMD' [WITH (OPTS)]",
+    "psql's client-side COPY of a table or (QUERY) to or from a file, the script or a program",
 )
 def copy(shell: Shell, args: Args) -> Outcome:
     spec = parse_copy(args.raw)
