@@ -251,3 +251,24 @@ def test_a_connection_killed_under_copy_is_told(
             sh.run(f"delete from {table};\n")
     finally:
         drop(pg_engine, table)
+
+
+def test_copy_from_stdin_at_the_prompt(sqlite_url: str, table: str) -> None:
+    """Interactively the data lines are typed after the command, on data> lines, up to \\."""
+    from interactive_harness import Repl
+
+    engine = create_engine(sqlite_url)
+    _make(engine, table, [])
+    repl = Repl(sqlite_url)
+    try:
+        repl.type_until(f"\\copy {table} from stdin csv\r", f"\\copy {table} from stdin csv\n")  # data wanted
+        repl.type_until('1,x,"y"\r', f'\\copy {table} from stdin csv\n1,x,"y"\n')
+        repl.line("\\.\r")
+        repl.send("\\q\r")
+        assert repl.finish() == 0
+        assert "COPY 1" in repl.stdout.getvalue()
+        assert _rows(engine, table) == [(1, "x", "y")]
+    finally:
+        repl.close()
+        drop(engine, table)
+        engine.dispose()
