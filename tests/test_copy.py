@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -148,7 +149,7 @@ def test_script_data_in_each_mode_and_transaction(txn_url: str, txn_observer: En
         sh.run("\\commit\n")
         assert count(txn_observer, table) == 4
         out, err = sh.run(f"\\copy (select id from {table} where id > 3 order by id) to stdout\n")
-        assert out == "4\n5\nCOPY 2\n"
+        assert out == "4\n5\n"  # no tag after data on standard output, as in psql
         sh.run("\\rollback\n")  # the session's read transaction (SQLite would lock the drop)
     finally:
         drop(txn_observer, table)
@@ -272,3 +273,44 @@ def test_copy_from_stdin_at_the_prompt(sqlite_url: str, table: str) -> None:
         repl.close()
         drop(engine, table)
         engine.dispose()
+
+
+SCRIPT = r"""\set ON_ERROR_STOP on
+\set QUIET on
+\pset null (null)
+\set QUIET off
+create table {t} (id int, name text, note text);
+insert into {t} values (1, 'a', null), (2, 'b,c', ''), (3, E'x\ty', 'q"q');
+select count(*) > 0 as any, count(*) as n from {t} \gset
+\if :any
+\echo :greeting copying :n rows
+\copy {t} to '{d}/all.csv' csv header
+\else
+\echo nothing
+\endif
+\copy (select id, name from {t} where id > 1 order by id) to '{d}/some.txt' with (format text, null 'NULL')
+create table {t}_2 (like {t});
+\copy {t}_2 from '{d}/all.csv' csv header
+select * from {t}_2 order by id;
+\copy {t}_2 to stdout
+\copy {t}_2 (name, note) to stdout with (format csv, force_quote *)
+drop table {t}, {t}_2;
+"""
+
+
+def test_a_psql_script_with_copy_runs_identically(pg_url: str, table: str, tmp_path: Path) -> None:
+    """\\set, -v, \\gset, \\if and \\copy: the same output and the same files under psql and sqlshell."""
+    require(shutil.which("psql") is not None, "psql is not installed")
+    outputs = []
+    for who in ("psql", "sqlshell"):
+        d = tmp_path / who
+        d.mkdir()
+        script = tmp_path / f"{who}.sql"
+        script.write_text(SCRIPT.format(t=table, d=d))
+        program = ["psql", "-X", pg_url] if who == "psql" else [sys.executable, "-m", "sqlshell", "-X", pg_url]
+        done = subprocess.run([*program, "-v", "greeting=hello", "-f", str(script)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        outputs.append((done.stdout, {f.name: f.read_bytes() for f in sorted(d.iterdir())}))
+    assert outputs[1][0].splitlines() == outputs[0][0].splitlines()
+    assert outputs[1] == outputs[0]
+    assert set(outputs[0][1]) == {"all.csv", "some.txt"}

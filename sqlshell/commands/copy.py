@@ -78,6 +78,8 @@ def copy(shell: Shell, args: Args) -> Outcome:
         else:
             with _sink(shell, spec) as write:
                 rows = _pg_out(conn, spec, write) if pg else _rows_out(conn, spec, write)
+    if spec.direction == "to" and spec.kind == "stdio":
+        return Outcome()  # psql prints no tag after data it wrote to standard output
     return Outcome(tag=f"COPY {rows}")
 
 

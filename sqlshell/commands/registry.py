@@ -120,9 +120,10 @@ class Registry:
 
     def run(self, shell: Shell, line: str) -> Outcome:
         name, args = parse_meta(line)
-        if shell.variables and name != "\\!" and name not in LEXES_ITS_ARGUMENTS:
+        if shell.variables and name not in ("\\!", "\\copy") and name not in LEXES_ITS_ARGUMENTS:
             # psql interpolates variables in meta-command arguments too (not in \\! 's
-            # command line); some commands read their arguments as psql does, variables included.
+            # command line, nor in \\copy's, which psql reads as a whole line);
+            # some commands read their arguments as psql does, variables included.
             name, args = parse_meta(interpolate(line, shell.variables))
         cmd = self.lookup(name)
         if cmd is None:
