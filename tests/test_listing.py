@@ -128,7 +128,8 @@ def pg_schema(pg_url: str) -> Iterator[str]:
 @pytest.mark.parametrize(
     "command",
     ["\\dt {s}.*", "\\dv {s}.*", "\\dm {s}.*", "\\di {s}.*", "\\ds {s}.*", "\\dn {s}", "\\dT {s}.*", "\\df {s}.*",
-     "\\dt {s}.ord*", "\\dt {s}.\"orders\"", "\\dt {s}.o?ders", "\\du postgres", "\\dn s_*"],
+     "\\dt {s}.ord*", "\\dt {s}.\"orders\"", "\\dt {s}.o?ders", "\\du postgres", "\\dn s_*",
+     "\\dt+ {s}.*", "\\dv+ {s}.*", "\\dm+ {s}.*", "\\di+ {s}.*", "\\ds+ {s}.*", "\\l test"],
 )  # fmt: skip
 def test_listings_are_psqls(pg_url: str, pg_schema: str, shell_driver, command: str) -> None:
     """The table psql prints, line for line (psql centres its title; ours is flush left)."""

@@ -196,7 +196,7 @@ def _indexes(insp: Inspector, schema: str | None) -> list[tuple[str, str]]:
     return out
 
 
-def _pg_extras(insp: Inspector, keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str, str, str]]:
+def _pg_extras(insp: Inspector, keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, ...]]:
     """PostgreSQL's owner, persistence, size and description of relations, as psql shows them."""
     if not keys:
         return {}
@@ -205,8 +205,10 @@ def _pg_extras(insp: Inspector, keys: list[tuple[str, str]]) -> dict[tuple[str, 
         " case c.relpersistence when 'p' then 'permanent' when 't' then 'temporary'"
         " when 'u' then 'unlogged' end,"
         " pg_catalog.pg_size_pretty(pg_catalog.pg_table_size(c.oid)),"
-        " coalesce(pg_catalog.obj_description(c.oid, 'pg_class'), '')"
+        " coalesce(pg_catalog.obj_description(c.oid, 'pg_class'), ''),"
+        " coalesce(am.amname, '')"
         " from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
+        " left join pg_catalog.pg_am am on am.oid = c.relam"
         " where n.nspname = any(:schemas) and c.relname = any(:names)"
     )
     params = {"schemas": sorted({k[0] for k in keys}), "names": sorted({k[1] for k in keys})}
@@ -267,17 +269,19 @@ def list_relations(shell: Shell, raw: str, kinds: tuple[str, ...], plus: bool) -
             return _nothing("Did not find any relations." if not raw else f"Did not find any relation named {raw!r}.")
         headers = ["Schema", "Name", "Type"]
         index = kinds == ("index",)
+        # psql 15 shows the access method for tables, materialized views and indexes (PostgreSQL 12+)
+        access_method = bool({"table", "materialized view", "index"} & set(kinds))
         if shell.db.is_postgres:
             extras = _pg_extras(insp, [(r[0], r[1]) for r in rows])
             headers.append("Owner")
             table: list[tuple[Any, ...]] = []
             for r in rows:
-                owner, persistence, size, desc = extras.get((r[0], r[1]), ("", "", "", ""))
+                owner, persistence, size, desc, method = extras.get((r[0], r[1]), ("", "", "", "", ""))
                 row: tuple[Any, ...] = (r[0], r[1], r[2], owner)
                 if index:
                     row += (r[3],)
                 if plus:
-                    row += (persistence, size, desc)
+                    row += (persistence, method, size, desc) if access_method else (persistence, size, desc)
                 table.append(row)
         else:
             comments = _comments(insp, rows) if plus else []
@@ -288,7 +292,10 @@ def list_relations(shell: Shell, raw: str, kinds: tuple[str, ...], plus: bool) -
         if index:
             headers.append("Table")
         if plus:
-            headers += ["Persistence", "Size", "Description"] if shell.db.is_postgres else ["Description"]
+            if shell.db.is_postgres:
+                headers += ["Persistence"] + (["Access method"] if access_method else []) + ["Size", "Description"]
+            else:
+                headers.append("Description")
     return _show(shell, "List of relations", headers, table)
 
 
@@ -456,9 +463,10 @@ def _pg_attributes(r: tuple[Any, ...]) -> str:
     return ", ".join(attrs)
 
 
+_PG_ICU = "coalesce(d.daticulocale, ''), case d.datlocprovider when 'i' then 'icu' else 'libc' end,"
 _PG_DATABASES = """
 select d.datname, pg_catalog.pg_get_userbyid(d.datdba), pg_catalog.pg_encoding_to_char(d.encoding),
-  d.datcollate, d.datctype, coalesce(pg_catalog.array_to_string(d.datacl, E'\\n'), ''),
+  d.datcollate, d.datctype, {locale} coalesce(pg_catalog.array_to_string(d.datacl, E'\\n'), ''),
   case when pg_catalog.has_database_privilege(d.datname, 'CONNECT')
        then pg_catalog.pg_size_pretty(pg_catalog.pg_database_size(d.datname)) else 'No Access' end
 from pg_catalog.pg_database d order by 1
@@ -471,8 +479,13 @@ def list_databases(shell: Shell, args: Args) -> Outcome:
     pattern = parse_pattern(raw, not shell.db.is_postgres)
     with _inspector(shell) as insp:
         if shell.db.is_postgres:
-            rows = [r[:6] for r in _query(insp, text(_PG_DATABASES)) if pattern.name_ok(r[0])]
-            headers = ["Name", "Owner", "Encoding", "Collate", "Ctype", "Access privileges"]
+            # PostgreSQL 15 added ICU locales; psql 15 shows them from then on
+            icu = (insp.dialect.server_version_info or (0,)) >= (15,)
+            locale = _PG_ICU if icu else ""
+            found = _query(insp, text(_PG_DATABASES.format(locale=locale)))
+            rows = [r[:-1] for r in found if pattern.name_ok(r[0])]
+            headers = ["Name", "Owner", "Encoding", "Collate", "Ctype"]
+            headers += ["ICU Locale", "Locale Provider", "Access privileges"] if icu else ["Access privileges"]
             return _show(shell, "List of databases", headers, rows)
         if shell.db.is_sqlite:
             rows = [(r[1], r[2]) for r in _query(insp, text("pragma database_list")) if pattern.name_ok(r[1])]
