@@ -76,7 +76,9 @@ def copy(shell: Shell, args: Args) -> Outcome:
             with _source(spec) as (lines, blocks, first, name):
                 rows = _pg_in(conn, spec, blocks, first, name) if pg else _rows_in(conn, spec, lines, first, name)
         else:
-            with _sink(shell, spec) as write:
+            # PostgreSQL sends the session's client_encoding unless ENCODING says otherwise
+            server_enc = conn.connection.dbapi_connection.info.encoding if pg else "utf-8"
+            with _sink(shell, spec, spec.options.encoding or server_enc) as write:
                 rows = _pg_out(conn, spec, write) if pg else _rows_out(conn, spec, write)
     if spec.direction == "to" and spec.kind == "stdio":
         return Outcome()  # psql prints no tag after data it wrote to standard output
@@ -269,11 +271,10 @@ def _check_program(proc: subprocess.Popen[bytes], command: str) -> None:
 
 
 @contextmanager
-def _sink(shell: Shell, spec: CopySpec) -> Iterator[Any]:
+def _sink(shell: Shell, spec: CopySpec, enc: str) -> Iterator[Any]:
     """A ``write(bytes)`` for the target: a file, a program's input, or the results output."""
     if spec.kind == "stdio":
         out = shell.output
-        enc = spec.options.encoding or "utf-8"
         yield lambda b: out.write(b.decode(enc, errors="replace"))
         out.flush()
         return
