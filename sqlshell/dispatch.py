@@ -32,6 +32,13 @@ def dispatch_all(stmt: Statement, shell: Shell) -> Iterator[AbstractContextManag
     error stops the rest)."""
     shell.line_pieces = ()
     if stmt.kind is Kind.META:
+        if stmt.data is not None:  # \copy … FROM STDIN, with the data lines that followed it
+            from sqlshell.commands.copy import script_data
+
+            with script_data(stmt.data, stmt.data_line):
+                outcome = shell.registry.run(shell, stmt.text)
+            yield nullcontext(outcome)
+            return
         yield nullcontext(shell.registry.run(shell, stmt.text))
         return
     if stmt.terminator and stmt.terminator.split()[0] not in ("\\g", "\\gx"):

@@ -10,11 +10,14 @@ from collections.abc import Callable, Iterable
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from sqlshell import querysend
 from sqlshell.commands.core import QuitRequested
+from sqlshell.conditionals import BadBoolean, Conditions, gate
 from sqlshell.dispatch import dispatch_all
-from sqlshell.errors import UserError, describe_db_error, one_line
+from sqlshell.errors import UserError, describe_db_error, error_position, one_line
 from sqlshell.exitstatus import ExitStatus
 from sqlshell.render import render
+from sqlshell.results import Outcome
 from sqlshell.split import Kind, Statement
 from sqlshell.state import Shell
 
@@ -29,29 +32,60 @@ class Pipeline:
     def __init__(self, shell: Shell, source: str | None = None) -> None:
         self.shell = shell
         self.failures = 0
-        self.source = source  # a nested script's name: its error lines say where they come from
+        self.source = source  # the script's name (a file, "<stdin>"): error lines start FILE:LINE:
         self.on_statement: Callable[[], None] | None = None  # the progress line's tick
+        self.conditions = Conditions()  # this input's \if stack
 
-    def execute(self, stmt: Statement) -> bool:
-        """Run one statement and show its outcome; False if it failed."""
+    def _gate(self, stmt: Statement) -> bool | None:
+        """psql's conditionals: None runs the statement; else it was an ``\\if``-family
+        command or a skipped statement, and this is its success."""
+        try:
+            return None if gate(self.conditions, stmt, self.shell.variables) else True
+        except UserError as exc:
+            # After a bad expression psql goes on (in a false branch); other errors fail.
+            return self.fail(stmt, str(exc)) or isinstance(exc, BadBoolean)
+
+    def end_of_input(self) -> None:
+        """An ``\\if`` left open at the end of a script is an error, as in psql."""
+        told = self.conditions.unterminated()
+        if told:
+            self.failures += 1
+            self.shell.output.error(f"{self.source}: {told}" if self.source else told)
+        self.conditions = Conditions()
+
+    def execute(self, stmt: Statement, consume: Callable[[Outcome], object] | None = None, raw: bool = False) -> bool:
+        """Run one statement and show its outcome (or hand it to ``consume``:
+        ``\\gset``, ``\\gexec``); False if it failed. ``raw``: what ``\\gexec``
+        runs (not the statement ``\\e`` edits)."""
         shell, out = self.shell, self.shell.output
+        gating = stmt.kind is Kind.META or not self.conditions.active or self.conditions.last_line
+        if gating and (gated := self._gate(stmt)) is not None:
+            return gated
+        if (send := querysend.sender(stmt)) is not None:
+            return send(self, stmt)
         started = time.perf_counter()
         opts = shell.settings.render_options()
         if stmt.terminator.startswith("\\gx"):
             opts = type(opts)(**{**opts.__dict__, "expanded": True})
-        if stmt.kind is Kind.SQL:
+        if stmt.kind is Kind.SQL and not raw:
             shell.last_sql = stmt.text  # what \e edits, whether or not it works
-        ok, told = True, False
+        ok, told, outcome = True, False, None
         error: BaseException | None = None
+        out.context = self._where(stmt)  # server notices say where they come from, as psql's do
+        if shell.trace is not None:  # \trace on: the statement first, then the events it causes
+            shell.trace.statement(stmt)
         try:
             for run in dispatch_all(stmt, shell):  # several results for a compound line
                 with run as outcome:
                     try:
-                        render(outcome, opts, out.write)
+                        if consume is None:
+                            render(outcome, opts, out.write)
+                        else:
+                            consume(outcome)
                     finally:
                         outcome.close()  # a half-read result lets go of its cursor before the connection does
                 for line in outcome.warnings:
-                    out.warn(line)
+                    out.server(line)
                 for line in outcome.notes:
                     out.note(line)
         except QuitRequested:
@@ -60,18 +94,20 @@ class Pipeline:
             ok, told, error = False, True, exc  # the nested statement already said what failed
         except UserError as exc:
             ok, error = False, exc
-            out.error(f"{self._from}{_where(stmt)}{exc}")
+            out.error(f"{self._where(stmt)}{exc}")
         except DBAPIError as exc:
             ok, error = False, exc
-            out.error(self._from + describe_db_error(exc, stmt.text, stmt.line))
+            out.error(self._db_error(stmt, exc))
         except SQLAlchemyError as exc:
             ok, error = False, exc
-            out.error(f"{self._from}{_where(stmt)}{one_line(str(exc))}")
+            out.error(f"{self._where(stmt)}{one_line(str(exc))}")
         except BrokenPipeError:
             raise  # nobody reads the output any more: the caller stops
         except (OSError, ValueError) as exc:  # a full \o file, an undecodable COPY …: this statement fails
             ok, error = False, exc
-            out.error(f"{self._from}{_where(stmt)}{type(exc).__name__}: {one_line(str(exc))}")
+            out.error(f"{self._where(stmt)}{type(exc).__name__}: {one_line(str(exc))}")
+        finally:
+            out.context = ""
         for line in shell.after_statement(error):  # the server's truth, success or failure
             out.warn(line)
         if shell.single_transaction_ended and ok:
@@ -82,18 +118,38 @@ class Pipeline:
             raise
         except OSError as exc:  # \o to a full disk: the results did not arrive
             ok = False
-            out.error(f"{self._from}{_where(stmt)}cannot write the results: {exc.strerror or exc}")
+            out.error(f"{self._where(stmt)}cannot write the results: {exc.strerror or exc}")
         if not ok:
             self.failures += 1
+        shell.story.record(shell, stmt, ok, outcome)  # \txn: O(1), and nothing outside a transaction
         if shell.settings.timing:
             out.note(f"Time: {(time.perf_counter() - started) * 1000:.3f} ms")
         if not told:
             self._report_state(stmt, ok)
         return ok
 
-    @property
-    def _from(self) -> str:
-        return f"{self.source}: " if self.source else ""
+    def fail(self, stmt: Statement, message: str) -> bool:
+        """Report a failure the shell itself found (not an exception); False."""
+        self.failures += 1
+        self.shell.output.error(f"{self._where(stmt)}{message}")
+        return False
+
+    def _where(self, stmt: Statement, line: int = 0) -> str:
+        """``FILE:LINE: `` in a script; elsewhere (``-c``, the prompt) ``line N: ``
+        only for a statement of several lines, as psql names no line there."""
+        line = line or stmt.line
+        if self.source:
+            return f"{self.source}:{line}: "
+        return f"line {line}: " if line and "\n" in stmt.text.strip() else ""
+
+    def _db_error(self, stmt: Statement, exc: DBAPIError) -> str:
+        """The server's message, with where it points told once: the line in
+        the prefix, the column after the message."""
+        pos = error_position(exc, stmt.text)
+        if pos is None:
+            return self._where(stmt) + describe_db_error(exc)
+        line = stmt.line + pos[0] if stmt.line else 0
+        return f"{self._where(stmt, line)}{describe_db_error(exc)} (at column {pos[1]})"
 
     def _report_state(self, stmt: Statement, ok: bool) -> None:
         txn = self.shell.txn()
@@ -103,8 +159,12 @@ class Pipeline:
                 pass  # told once, when it was found (Shell.after_statement)
             elif not ok:
                 out.warn("the transaction has failed: statements are refused until \\rollback (or ROLLBACK)")
-        elif txn.state == "open" and stmt.kind is Kind.SQL:
-            out.note(f"[{txn.summary()}]")
+        elif (
+            txn.state == "open"
+            and stmt.kind is Kind.SQL
+            and (self.shell.settings.interactive or self.shell.settings.verbose)
+        ):
+            out.note(f"[{txn.summary()}]")  # for the terminal: a script's stderr stays for what went wrong
 
     def run(self, statements: Iterable[Statement]) -> ExitStatus:
         """Run a script's statements; stops at the first failure when on-error is stop."""
@@ -115,6 +175,8 @@ class Pipeline:
                     self.on_statement()
                 if not ok and self.shell.settings.on_error_stop:
                     break
+            else:
+                self.end_of_input()
         except QuitRequested:
             pass
         return ExitStatus.STATEMENT_FAILED if self.failures else ExitStatus.OK
@@ -136,12 +198,20 @@ def run_nested(shell: Shell, statements: Iterable[Statement], source: str | None
     on-error policy. ``\\q`` inside it quits the shell (QuitRequested passes
     through). Raises NestedFailure when one of its statements failed."""
     inner = Pipeline(shell, source)
-    for stmt in statements:
+    rest = iter(statements)
+    for stmt in rest:
         if not inner.execute(stmt) and shell.settings.on_error_stop:
+            skipped = sum(1 for _ in rest)  # read, not run: say how much the error left out
+            if skipped:
+                shell.output.note(
+                    f"{source or 'the script'}: {skipped} more {_plural(skipped)} not run after the error"
+                )
             break
+    else:
+        inner.end_of_input()
     if inner.failures:
         raise NestedFailure
 
 
-def _where(stmt: Statement) -> str:
-    return f"line {stmt.line}: " if stmt.line else ""
+def _plural(n: int) -> str:
+    return "statement was" if n == 1 else "statements were"

@@ -25,9 +25,14 @@ def quit_(shell: Shell, args: Args) -> Outcome:
     raise QuitRequested
 
 
-@commands.add("\\?", "", "list the meta-commands", aliases=("\\help",))
+@commands.add("\\?", "[COMMAND]", "list the meta-commands, or show one", aliases=("\\help",))
 def help_(shell: Shell, args: Args) -> Outcome:
-    return Outcome.table(["group", "command", "what it does"], list(shell.registry.help_rows()))
+    from sqlshell.commands import helptext
+
+    args.at_most(1, "\\? [COMMAND]")
+    if args.words:
+        return Outcome(raw=[helptext.one(shell.registry, args.words[0])])
+    return Outcome(raw=[helptext.overview(shell.registry)])
 
 
 @commands.add(
@@ -74,7 +79,9 @@ def status(shell: Shell, args: Args) -> Outcome:
     return Outcome.table(["setting", "value"], rows)
 
 
-@commands.add("\\format", "[FORMAT]", "show or set the output format (table, csv, tsv, json, tabulate names)")
+@commands.add(
+    "\\format", "[FORMAT]", "show or set the output format (aligned, unaligned, csv, tsv, json, jsonl, tabulate names)"
+)
 def format_(shell: Shell, args: Args) -> Outcome:
     args.at_most(1, "\\format [FORMAT]")
     if not args.words:
@@ -120,5 +127,7 @@ def echo(shell: Shell, args: Args) -> Outcome:
         shell.settings.echo = args.words[0].lower() == "on"
         shell.db.set_echo(shell.settings.echo)
         return Outcome.message(f"SQL echo is {args.words[0].lower()}")
-    shell.output.write(" ".join(args.words) + "\n")  # psql's \echo
+    from sqlshell.commands.scripting import echo_text
+
+    echo_text(shell, args)  # psql's \echo
     return Outcome()
