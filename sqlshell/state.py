@@ -153,6 +153,10 @@ class Shell:
 
     def ensure_no_open_work(self, action: str) -> None:
         holder = self.transactional
+        if self.settings.single_transaction and holder is not None and holder.in_transaction:
+            raise OpenWork(
+                f"cannot {action} with --single-transaction", "the whole script runs in one transaction, in this mode"
+            )
         work = holder.open_work() if holder is not None else None
         if work is not None:
             raise OpenWork(f"cannot {action}: {work}", "\\commit or \\rollback first")
