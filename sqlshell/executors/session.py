@@ -223,7 +223,13 @@ class SessionExecutor:
     def discard(self) -> str | None:
         work = self.open_work()
         read_only = work is None and self.started is not None
-        self._end(self.session.rollback)
+        try:
+            self._end(self.session.rollback)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            self.session.close()  # the server rolled the transaction back when the connection went
+            return f"{work or 'the transaction'} (the connection was lost: the server rolled back when it went)"
         if read_only:
             self.output.note(READ_ONLY_ENDED)
         return work
@@ -255,10 +261,19 @@ class SessionExecutor:
             return [self._connection_lost()], []
         if state in (ServerTxn.OPEN, ServerTxn.FAILED):
             self._seen_open = True
-            return [], self._begun_hint()
-        if state is ServerTxn.IDLE and self._ended_on_server(sql):
+        elif state is ServerTxn.IDLE and self._ended_on_server(sql):
             return [self._follow_end(sql, error)], []
-        return [], []
+        return [], self._begun_hint()
+
+    def _sync_failed(
+        self, sql: str | None, error: BaseException, staged: tuple[int, int, int]
+    ) -> tuple[list[str], list[str]]:
+        """sync() after a failure; a lost connection also names the staged
+        objects the failed flush took with it (``staged``: counted before)."""
+        warnings, notes = self.sync(sql, error)
+        if self.lost is not None and any(staged) and self.staged_counts() != staged:
+            warnings.append("the staged objects ({} new, {} changed, {} deleted) were not saved".format(*staged))
+        return warnings, notes
 
     def _follow_quietly(self) -> None:
         """The net under every path (prompt, \\status, commands of other modules):
@@ -286,7 +301,7 @@ class SessionExecutor:
             return []
         self._hinted = True
         snapshot = self.db.is_sqlite or (self.isolation or "").upper() in ("REPEATABLE READ", "SERIALIZABLE")
-        holds = "a snapshot (reads see the data as of its first read) and locks" if snapshot else "locks"
+        holds = "a snapshot and locks" if snapshot else "locks"
         return [
             f"the session's transaction is open on the server ({self.isolation}): it holds {holds} until "
             "\\commit or \\rollback"
@@ -294,7 +309,8 @@ class SessionExecutor:
 
     def _follow_end(self, sql: str | None, error: BaseException | None) -> str:
         """The server ended the transaction: end the session's too, and say what became of the work."""
-        ending = explain(self.db.dialect, sql, error)
+        mariadb = getattr(self.db.engine.dialect, "is_mariadb", False)
+        ending = explain("mariadb" if mariadb else self.db.dialect, sql, error)
         work = self._server_work()
         if ending.outcome is Ended.ROLLED_BACK:
             gone = self._discarded(self.flushed, self.statements)
@@ -328,7 +344,7 @@ class SessionExecutor:
                 "the connection to the server was lost; its transaction held only reads: nothing of yours went with it"
             )
         self.lost = work
-        return f"the connection to the server was lost, and the transaction with it: {work} are gone"
+        return f"the connection to the server was lost, and the transaction with it, taking {work}"
 
     def _hint(self) -> str:
         if self.savepoints:
@@ -340,8 +356,13 @@ class SessionExecutor:
     @contextmanager
     def run(self, sql: str, copy_data: str | None = None, data_line: int = 0) -> Iterator[Outcome]:
         self.require_usable()
-        notes, warnings = self._before_statement(sql)
-        conn = self.session.connection()
+        staged = self.staged_counts()
+        try:
+            notes, warnings = self._before_statement(sql)
+            conn = self.session.connection()
+        except (SQLAlchemyError, UserError) as exc:
+            self._tell(exc, *self._sync_failed(None, exc, staged))
+            raise
         implicit = conn.begin_nested() if self.on_error_rollback and not self.failed else None
         self.statements += 1
         try:
@@ -349,12 +370,11 @@ class SessionExecutor:
             outcome.notes[:0], outcome.warnings[:0] = notes, warnings
             yield outcome
         except DBAPIError as exc:
-            if exc.connection_invalidated:
-                self.statements -= 1  # it did not run: the connection was gone
-            elif implicit is not None and implicit.is_active:
+            self.statements -= 1  # it did no work (and what it left is told below)
+            if not exc.connection_invalidated and implicit is not None and implicit.is_active:
                 implicit.rollback()
                 exc.add_note("rolled back to the implicit savepoint (on-error-rollback): the transaction is still open")
-            self._tell(exc, *self.sync(sql, exc))
+            self._tell(exc, *self._sync_failed(sql, exc, staged))
             raise
         if implicit is not None and implicit.is_active:
             implicit.commit()
@@ -404,15 +424,12 @@ class SessionExecutor:
     def flush(self) -> list[str]:
         """Send the staged objects; returns the SQL the unit of work emitted."""
         self.require_usable()
-        staged = "{} new, {} changed, {} deleted".format(*self.staged_counts())
         with self.capturing() as sql:
             try:
                 self.session.flush()
             except SQLAlchemyError as exc:
                 if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-                    self._tell(exc, *self.sync(None, exc))
-                    exc.add_note(f"the staged objects ({staged}) were not saved")
-                    raise
+                    raise  # the caller's sync() tells the loss, and the staged objects it took
                 where = f"to savepoint {self.savepoints[-1][0]}" if self.savepoints else "the whole transaction"
                 self._reraise(exc, f"the flush failed, so SQLAlchemy rolled back {where}: the work since is lost")
         return sql
@@ -421,17 +438,19 @@ class SessionExecutor:
         """A database error carries the note (the pipeline shows notes of those);
         any other error of the unit of work becomes one UserError line."""
         if isinstance(exc, DBAPIError):
-            exc.add_note(note)
+            if not exc.connection_invalidated:  # a lost connection is told by sync(), once
+                exc.add_note(note)
             raise exc
         raise UserError(f"{one_line(str(exc))} [{note}]", self._hint()) from exc
 
     def follow(self, action: Callable[[], Outcome], sql: str | None = None) -> Outcome:
         """Run a command that used the connection, then follow the server:
         what sync() finds goes with the outcome, or with the error."""
+        staged = self.staged_counts()
         try:
             outcome = action()
         except (SQLAlchemyError, UserError) as exc:
-            self._tell(exc, *self.sync(sql, exc))
+            self._tell(exc, *self._sync_failed(sql, exc, staged))
             raise
         warnings, notes = self.sync(sql)
         outcome.warnings += warnings
