@@ -516,7 +516,10 @@ class SessionExecutor:
             except SQLAlchemyError as exc:
                 note = self._after_failed_commit("COMMIT failed", work)
                 self._reset_after_failure()
-                self._reraise(exc, note)
+                if isinstance(exc, DBAPIError):
+                    exc.add_note(note)
+                    raise
+                raise UserError(f"{one_line(str(exc))} [{note}]") from exc
         notes = flush_notes(sql, "flushed before COMMIT")
         if objects:
             notes.append(f"committed {objects} object{'s' if objects != 1 else ''} with the transaction")
