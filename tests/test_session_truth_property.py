@@ -8,15 +8,15 @@ can lock the file. Kept small (a few short sequences per backend) so it stays fa
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
-from conftest import ShellDriver
+from conftest import ShellDriver, drop
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from test_session_truth import rows, server_says  # noqa: F401 - rows is a fixture
+from test_session_truth import server_says
 
 STEPS = [
     "\\get {t} 1",
@@ -41,6 +41,16 @@ STEPS = [
 _ids = itertools.count(1000)
 
 
+@pytest.fixture
+def rows(txn_url: str, txn_observer: Engine, table: str) -> Iterator[str]:
+    """``table`` (id primary key, n) holding ids 1 and 2."""
+    with txn_observer.begin() as conn:
+        conn.execute(text(f"create table {table} (id integer primary key, n varchar(20))"))
+        conn.execute(text(f"insert into {table} values (1, 'one'), (2, 'two')"))
+    yield table
+    drop(txn_observer, table)
+
+
 def agrees(shell_state: str, server: str | None, flush_failed: bool, dialect: str) -> bool:
     """PostgreSQL's view is exact. SQLite and MariaDB show a transaction only
     once it touched the data, so there: server open ⇒ shell not idle, and a
@@ -61,7 +71,7 @@ def test_reported_state_is_the_servers_after_every_step(
     txn_url: str,
     txn_observer: Engine,
     rows: str,
-    shell_driver: Callable[..., ShellDriver],  # noqa: F811
+    shell_driver: Callable[..., ShellDriver],
 ) -> None:
     @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(st.lists(st.sampled_from(STEPS), min_size=1, max_size=7))
