@@ -28,7 +28,12 @@ if TYPE_CHECKING:
     from sqlshell.split import Statement
     from sqlshell.state import Shell
 
-FORMAT_HELP = "table (default), csv, tsv, json, or a tabulate format (grid, github, …)"
+STDIN_NAME = "<stdin>"  # standard input, in error lines
+FORMAT_HELP = (
+    "aligned (psql's table, the default; also 'table'), unaligned, csv, tsv, "
+    "json (one array per result, each on its own line), jsonl (one object per row), "
+    "or a tabulate format (grid, github, …)"
+)
 
 
 def _check_format(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -105,7 +110,10 @@ def _complete_path(ctx: click.Context, param: click.Parameter, incomplete: str) 
     is_flag=True,
     help="Inside a transaction, a failing statement only rolls back itself (implicit savepoints).",
 )
-@click.option("--echo", is_flag=True, help="Show the SQL SQLAlchemy sends.")
+@click.option("--echo", is_flag=True, help="Show on stderr what is sent to the database, one statement per entry.")
+@click.option(
+    "--verbose", is_flag=True, help="Scripts too: the transaction's state after each statement inside a transaction."
+)
 @click.option(
     "--null", "null", default="<null>", show_default=True, metavar="TEXT", help="How NULL is shown in tables."
 )
@@ -124,6 +132,7 @@ def cli(
     single_transaction: bool,
     on_error_rollback: bool,
     echo: bool,
+    verbose: bool,
     null: str,
     ask_password: bool,
     no_config: bool,
@@ -144,6 +153,7 @@ def cli(
         on_error_stop=on_error == "stop",
         on_error_rollback=on_error_rollback,
         echo=echo,
+        verbose=verbose,
         single_transaction=single_transaction,
     )
     if not no_config:
@@ -248,13 +258,13 @@ def _run_script(shell: Shell, commands: tuple[str, ...], files: tuple[str, ...])
     pipeline = Pipeline(shell)
     settings = shell.settings
     if settings.single_transaction:
-        settings.on_error_stop = True
         transaction.begin(shell)
     with ExitStack() as stack:
         progress = _progress(shell, files, stack)
         if progress is not None:
             pipeline.on_statement = progress.statement_done
-        for path, statements in _sources(shell, commands, files, stack, progress):
+        for path, name, statements in _sources(shell, commands, files, stack, progress):
+            pipeline.source = name  # error lines: FILE:LINE:
             if path is not None:
                 shell.scripts.append(path)  # \ir inside the file is relative to it
             try:
@@ -266,7 +276,10 @@ def _run_script(shell: Shell, commands: tuple[str, ...], files: tuple[str, ...])
                 break
     holder = shell.transactional
     open_work = holder is not None and (holder.in_transaction or holder.open_work())
-    if settings.single_transaction and open_work and not _end_single_transaction(shell, pipeline.failures > 0):
+    # psql's -1: a failure rolls everything back, unless the script went on past it
+    # (--on-error continue) with --on-error-rollback keeping the transaction alive.
+    failed = pipeline.failures > 0 and (settings.on_error_stop or not settings.on_error_rollback)
+    if settings.single_transaction and open_work and not _end_single_transaction(shell, failed):
         pipeline.failures += 1
     return pipeline.finish_script()
 
@@ -326,9 +339,10 @@ def _sources(
     files: tuple[str, ...],
     stack: ExitStack,
     progress: Progress | None = None,
-) -> Iterator[tuple[Path | None, Iterable[Statement]]]:
+) -> Iterator[tuple[Path | None, str | None, Iterable[Statement]]]:
     """The statement streams in command-line order: -c strings, then -f files,
-    else standard input; each with its file's path (for \\ir). Every file is
+    else standard input; each with its file's path (for \\ir) and the name its
+    error lines give (None for -c, as psql). Every file is
     opened before anything runs, so an unreadable file has no partial effect."""
     from sqlshell.source import InputError, stream_statements, text_statements
 
@@ -344,17 +358,18 @@ def _sources(
             raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
         opened.append((stream, path, Path(path).resolve()))
     for text in commands:
-        yield None, text_statements(text, nested)
+        yield None, None, text_statements(text, nested)
     done = 0  # bytes of the streams already read, for the progress line
 
     def reader(base: int) -> Callable[[int], None] | None:
         return None if progress is None else (lambda offset: progress.read(base + offset))
 
     for stream, name, resolved in opened:
-        yield resolved, stream_statements(stream, nested, name, reader(done))
+        shown = STDIN_NAME if resolved is None else name
+        yield resolved, shown, stream_statements(stream, nested, name, reader(done))
         done = progress.bytes if progress is not None else 0
     if not commands and not files:
-        yield None, stream_statements(sys.stdin.buffer, nested, "standard input", reader(0))
+        yield None, STDIN_NAME, stream_statements(sys.stdin.buffer, nested, "standard input", reader(0))
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ events:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,11 +30,13 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.pool import QueuePool
 
+from sqlshell import poolwatch
 from sqlshell.cancel import running
-from sqlshell.errors import ConnectError, driver_error, one_line
+from sqlshell.errors import ConnectError, driver_error, one_line, server_message
 from sqlshell.urls import mask
 
 STATUS_KEY = "sqlshell.status"  # Connection.info key: the last command tag
+WARNINGS_KEY = "sqlshell.warnings"  # Connection.info key: MySQL's warning count of the last statement
 BEGIN_KEY = "sqlshell.begin"  # Connection.info key: the BEGIN text SQLite should use next
 
 
@@ -57,6 +60,9 @@ class Database:
 
     def __init__(self, url: URL, echo: bool = False, pool_size: int = 5) -> None:
         self.url = url
+        # Where --echo and the server's notices go: stderr, until the Shell hands in its Output.
+        self.echo_to: Callable[[str], None] = _stderr_line
+        self.notice_to: Callable[[str], None] = _stderr_line
         try:
             # AUTOCOMMIT is the pool's default: engine mode's one-shot statements
             # are committed by the server as they run, with no BEGIN/COMMIT round
@@ -85,11 +91,11 @@ class Database:
             ) from exc
         except (TypeError, ValueError) as exc:
             raise ConnectError(f"cannot use {mask(url)}: {exc}") from exc
-        self.engine.echo = echo
         self.dialect = self.engine.dialect.name
         self.is_postgres = self.dialect == "postgresql"
         self.is_sqlite = self.dialect == "sqlite"
         self._install_events()
+        self.set_echo(echo)
 
     # -- facts ----------------------------------------------------------------
 
@@ -128,7 +134,13 @@ class Database:
         return PoolStatus(type(pool).__name__)
 
     def set_echo(self, on: bool) -> None:
-        self.engine.echo = on
+        """Show what is sent (on stderr), through SQLAlchemy's events (``echo``)."""
+        from sqlshell import echo
+
+        if on:
+            echo.start(self.engine, lambda text: self.echo_to(text), "AUTOCOMMIT")
+        else:
+            echo.stop(self.engine)
 
     # -- life cycle -----------------------------------------------------------
 
@@ -144,6 +156,7 @@ class Database:
             raise ConnectError(f"cannot connect to {self.display_url}: {one_line(str(exc))}") from exc
 
     def dispose(self) -> None:
+        self.set_echo(False)
         self.engine.dispose()
 
     # -- events ---------------------------------------------------------------
@@ -154,9 +167,11 @@ class Database:
         microseconds, and a ping before each would double their round trips.
         A dead connection raises DisconnectionError, on which SQLAlchemy's pool
         drops it and checks out a fresh one (its documented pessimistic recipe)."""
-        rested = time.monotonic() - record.info.get("sqlshell.checkin", 0.0)
+        now = record.info["sqlshell.checkout"] = time.monotonic()  # \pool's "since"
+        rested = now - record.info.get("sqlshell.checkin", 0.0)
         if rested < PING_AFTER_IDLE:
             return
+        record.info["sqlshell.ping"] = now
         try:
             alive = self.engine.dialect.do_ping(dbapi_connection)
         except self.engine.dialect.loaded_dbapi.Error as exc:
@@ -167,6 +182,7 @@ class Database:
             raise DisconnectionError("the pooled connection was closed by the server")
 
     def _install_events(self) -> None:
+        poolwatch.install(self.engine)  # \pool's list of connections (one event per new connection)
         event.listen(self.engine, "before_cursor_execute", _mark_running)
         event.listen(self.engine, "after_cursor_execute", _remember_status)
         event.listen(self.engine.pool, "connect", _mark_checkin)  # a new connection needs no ping
@@ -177,9 +193,23 @@ class Database:
             event.listen(self.engine, "begin", _sqlite_begin)
         elif self.is_postgres:
             event.listen(self.engine, "connect", _pg_text_json)
+            event.listen(self.engine, "connect", self._pg_notices)
+        elif self.dialect in ("mysql", "mariadb"):
+            event.listen(self.engine, "after_cursor_execute", _remember_warnings)
+
+    def _pg_notices(self, dbapi_connection: Any, record: Any) -> None:
+        """psycopg's notice handler: NOTICE and WARNING messages, as psql shows
+        them, reach stderr while the statement runs (no query of our own)."""
+        dbapi_connection.add_notice_handler(lambda diag: self.notice_to(server_message(diag)))
 
 
 PING_AFTER_IDLE = 0.5  # seconds a pooled connection may rest before it is pinged again
+
+
+def _stderr_line(text: str) -> None:
+    import sys
+
+    sys.stderr.write(text + "\n")
 
 
 def _mark_checkin(dbapi_connection: Any, record: Any) -> None:
@@ -188,6 +218,14 @@ def _mark_checkin(dbapi_connection: Any, record: Any) -> None:
 
 def _mark_running(conn: Connection, cursor: Any, *args: Any) -> None:
     running.started(conn.connection.dbapi_connection)
+
+
+def _remember_warnings(
+    conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+) -> None:
+    """MySQL/MariaDB: how many warnings the statement left (SHOW WARNINGS reads them)."""
+    count = getattr(cursor, "warning_count", 0)
+    conn.info[WARNINGS_KEY] = count() if callable(count) else count
 
 
 def _remember_status(conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:

@@ -44,10 +44,9 @@ def driver_error(exc: BaseException) -> BaseException:
     return getattr(exc, "orig", None) or exc
 
 
-def describe_db_error(exc: BaseException, sql: str = "", line: int = 0) -> str:
-    """One line for a failed statement: the server's message, where in the
-    input it points (psql's position, turned into a line number), hint and detail.
-    """
+def describe_db_error(exc: BaseException) -> str:
+    """One line for a failed statement: the server's message, detail and hint
+    (where it points is ``error_position``'s business, told once by the caller)."""
     orig = driver_error(exc)
     diag = getattr(orig, "diag", None)
     if diag is not None and diag.message_primary:
@@ -58,16 +57,32 @@ def describe_db_error(exc: BaseException, sql: str = "", line: int = 0) -> str:
         if diag.message_hint:
             parts.append(f"HINT: {one_line(diag.message_hint)}")
         text = "  ".join(parts)
-        pos = diag.statement_position
-        if pos and sql and line:
-            offset = int(pos) - 1
-            err_line = line + sql.count("\n", 0, offset)
-            column = offset - (sql.rfind("\n", 0, offset) + 1) + 1
-            text += f" (at line {err_line}, column {column})"
     else:
         text = f"ERROR: {one_line(str(orig)) or type(orig).__name__}"
-    prefix = f"line {line}: " if line else ""
-    return scrub_secrets(prefix + text + _notes(exc))
+    return scrub_secrets(text + _notes(exc))
+
+
+def error_position(exc: BaseException, sql: str) -> tuple[int, int] | None:
+    """Where in ``sql`` the server says the error is: (line within the
+    statement, from 0; column, from 1), or None."""
+    diag = getattr(driver_error(exc), "diag", None)
+    pos = getattr(diag, "statement_position", None) if diag is not None else None
+    if not pos or not sql:
+        return None
+    offset = min(int(pos) - 1, len(sql))
+    return sql.count("\n", 0, offset), offset - (sql.rfind("\n", 0, offset) + 1) + 1
+
+
+def server_message(diag: object) -> str:
+    """A notice or warning as psql prints it: ``NOTICE:  text``, then its
+    DETAIL and HINT lines."""
+    severity = getattr(diag, "severity", None) or "NOTICE"
+    lines = [f"{severity}:  {getattr(diag, 'message_primary', None) or ''}"]
+    for label, attr in (("DETAIL", "message_detail"), ("HINT", "message_hint")):
+        value = getattr(diag, attr, None)
+        if value:
+            lines.append(f"{label}:  {value}")
+    return scrub_secrets("\n".join(lines))
 
 
 def _notes(exc: BaseException) -> str:

@@ -22,6 +22,7 @@ class Output:
         self.quiet = quiet
         self._file: TextIO | None = None  # \o FILE
         self.status: Progress | None = None  # a progress line on stderr, erased before messages
+        self.context = ""  # where the running statement comes from ("FILE:LINE: "), for server notices
 
     @property
     def results(self) -> TextIO:
@@ -46,6 +47,10 @@ class Output:
 
     def warn(self, line: str) -> None:
         self._err(line)
+
+    def server(self, text: str) -> None:
+        """A notice or warning the server sent while a statement ran (``-q`` keeps it)."""
+        self._err(self.context + text)
 
     def note(self, line: str) -> None:
         """Informational: transaction state lines, mode switches. ``-q`` drops them."""

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from sqlshell.commands.core import QuitRequested
 from sqlshell.dispatch import dispatch
-from sqlshell.errors import UserError, describe_db_error, one_line
+from sqlshell.errors import UserError, describe_db_error, error_position, one_line
 from sqlshell.exitstatus import ExitStatus
 from sqlshell.render import render
 from sqlshell.split import Kind, Statement
@@ -29,7 +29,7 @@ class Pipeline:
     def __init__(self, shell: Shell, source: str | None = None) -> None:
         self.shell = shell
         self.failures = 0
-        self.source = source  # a nested script's name: its error lines say where they come from
+        self.source = source  # the script's name (a file, "<stdin>"): error lines start FILE:LINE:
         self.on_statement: Callable[[], None] | None = None  # the progress line's tick
 
     def execute(self, stmt: Statement) -> bool:
@@ -41,7 +41,10 @@ class Pipeline:
             opts = type(opts)(**{**opts.__dict__, "expanded": True})
         if stmt.kind is Kind.SQL:
             shell.last_sql = stmt.text  # what \e edits, whether or not it works
-        ok, told = True, False
+        ok, told, outcome = True, False, None
+        out.context = self._where(stmt)  # server notices say where they come from, as psql's do
+        if shell.trace is not None:  # \trace on: the statement first, then the events it causes
+            shell.trace.statement(stmt)
         try:
             with dispatch(stmt, shell) as outcome:
                 try:
@@ -49,7 +52,7 @@ class Pipeline:
                 finally:
                     outcome.close()  # a half-read result lets go of its cursor before the connection does
             for line in outcome.warnings:
-                out.warn(line)
+                out.server(line)
             for line in outcome.notes:
                 out.note(line)
         except QuitRequested:
@@ -58,36 +61,52 @@ class Pipeline:
             ok, told = False, True  # the nested statement already said what failed
         except UserError as exc:
             ok = False
-            out.error(f"{self._from}{_where(stmt)}{exc}")
+            out.error(f"{self._where(stmt)}{exc}")
         except DBAPIError as exc:
             ok = False
-            out.error(self._from + describe_db_error(exc, stmt.text, stmt.line))
+            out.error(self._db_error(stmt, exc))
         except SQLAlchemyError as exc:
             ok = False
-            out.error(f"{self._from}{_where(stmt)}{one_line(str(exc))}")
+            out.error(f"{self._where(stmt)}{one_line(str(exc))}")
         except BrokenPipeError:
             raise  # nobody reads the output any more: the caller stops
         except (OSError, ValueError) as exc:  # a full \o file, an undecodable COPY …: this statement fails
             ok = False
-            out.error(f"{self._from}{_where(stmt)}{type(exc).__name__}: {one_line(str(exc))}")
+            out.error(f"{self._where(stmt)}{type(exc).__name__}: {one_line(str(exc))}")
+        finally:
+            out.context = ""
         try:
             out.flush()
         except BrokenPipeError:
             raise
         except OSError as exc:  # \o to a full disk: the results did not arrive
             ok = False
-            out.error(f"{self._from}{_where(stmt)}cannot write the results: {exc.strerror or exc}")
+            out.error(f"{self._where(stmt)}cannot write the results: {exc.strerror or exc}")
         if not ok:
             self.failures += 1
+        shell.story.record(shell, stmt, ok, outcome)  # \txn: O(1), and nothing outside a transaction
         if shell.settings.timing:
             out.note(f"Time: {(time.perf_counter() - started) * 1000:.3f} ms")
         if not told:
             self._report_state(stmt, ok)
         return ok
 
-    @property
-    def _from(self) -> str:
-        return f"{self.source}: " if self.source else ""
+    def _where(self, stmt: Statement, line: int = 0) -> str:
+        """``FILE:LINE: `` in a script; elsewhere (``-c``, the prompt) ``line N: ``
+        only for a statement of several lines, as psql names no line there."""
+        line = line or stmt.line
+        if self.source:
+            return f"{self.source}:{line}: "
+        return f"line {line}: " if line and "\n" in stmt.text.strip() else ""
+
+    def _db_error(self, stmt: Statement, exc: DBAPIError) -> str:
+        """The server's message, with where it points told once: the line in
+        the prefix, the column after the message."""
+        pos = error_position(exc, stmt.text)
+        if pos is None:
+            return self._where(stmt) + describe_db_error(exc)
+        line = stmt.line + pos[0] if stmt.line else 0
+        return f"{self._where(stmt, line)}{describe_db_error(exc)} (at column {pos[1]})"
 
     def _report_state(self, stmt: Statement, ok: bool) -> None:
         txn = self.shell.txn()
@@ -97,8 +116,12 @@ class Pipeline:
                 out.warn("the connection was lost: its transaction is gone; \\rollback to acknowledge")
             elif not ok:
                 out.warn("the transaction has failed: statements are refused until \\rollback (or ROLLBACK)")
-        elif txn.state == "open" and stmt.kind is Kind.SQL:
-            out.note(f"[{txn.summary()}]")
+        elif (
+            txn.state == "open"
+            and stmt.kind is Kind.SQL
+            and (self.shell.settings.interactive or self.shell.settings.verbose)
+        ):
+            out.note(f"[{txn.summary()}]")  # for the terminal: a script's stderr stays for what went wrong
 
     def run(self, statements: Iterable[Statement]) -> ExitStatus:
         """Run a script's statements; stops at the first failure when on-error is stop."""
@@ -135,7 +158,3 @@ def run_nested(shell: Shell, statements: Iterable[Statement], source: str | None
             break
     if inner.failures:
         raise NestedFailure
-
-
-def _where(stmt: Statement) -> str:
-    return f"line {stmt.line}: " if stmt.line else ""

@@ -18,6 +18,7 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.lexers import DynamicLexer, Lexer, PygmentsLexer
 from pygments.lexers.sql import PostgresLexer, SqlLexer
 
+from sqlshell import lockwatch
 from sqlshell.completion import SqlCompleter
 from sqlshell.history import open_history
 from sqlshell.split import is_complete
@@ -69,7 +70,7 @@ def make_session(shell: Shell, **kwargs: Any) -> PromptSession[str]:
         "complete_while_typing": False,  # Tab completes, as in psql; typing stays instant
         "lexer": DynamicLexer(lambda: sql_lexer(shell)),
         "editing_mode": EditingMode.VI if settings.key_bindings == "vi" else EditingMode.EMACS,
-        "bottom_toolbar": lambda: toolbar_text(shell.mode.value, shell.txn()),
+        "bottom_toolbar": lambda: toolbar_text(shell.mode.value, shell.txn(), lock_wait=lockwatch.last.label()),
         "refresh_interval": 1.0,  # the toolbar's "open 12s" keeps counting
         "search_ignore_case": True,
     }

@@ -24,6 +24,7 @@ from sqlshell.commands.core import QuitRequested
 from sqlshell.commands.registry import parse_meta
 from sqlshell.destructive import destructive_reason
 from sqlshell.exitstatus import ExitStatus
+from sqlshell.lockwatch import watching
 from sqlshell.pager import PagedStream, pager_command, usable
 from sqlshell.pipeline import Pipeline
 from sqlshell.prompt import make_session
@@ -86,7 +87,7 @@ class _Loop:
                 shell.output.note(f"not run{rest}")
                 return
             try:
-                with paging(shell), self.canceller.armed():
+                with paging(shell), self.canceller.armed(), watching(shell):
                     self.pipeline.execute(stmt)
             except KeyboardInterrupt:
                 # Ctrl-C while rows were being printed (a running statement is cancelled

@@ -17,6 +17,7 @@ class Column:
     name: str
     numeric: bool | None = None  # None: decide from the values (SQLite and friends)
     json: bool = False  # the value is JSON text (PostgreSQL json/jsonb)
+    number_items: bool = False  # an array of numbers (their items are JSON numbers)
 
 
 @dataclass

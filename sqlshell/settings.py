@@ -10,9 +10,13 @@ from sqlshell.render import RenderOptions
 
 @dataclass
 class Settings:
-    format: str = "table"
+    format: str = "aligned"  # psql's name; "table" is accepted for it
     null: str = "<null>"
     quiet: bool = False
+    tuples_only: bool = False  # psql -t / \t: no header, no footer
+    footer: bool = True  # psql \pset footer: "(N rows)" after a table
+    field_separator: str = "|"  # psql -F / \pset fieldsep: the unaligned format's separator
+    verbose: bool = False  # the per-statement transaction line in scripts too
     on_error_stop: bool = True
     on_error_rollback: bool = False
     echo: bool = False
@@ -35,5 +39,12 @@ class Settings:
 
             auto_width = shutil.get_terminal_size().columns
         return RenderOptions(
-            format=self.format, null=self.null, quiet=self.quiet, expanded=self.expanded, auto_width=auto_width
+            format=self.format,
+            null=self.null,
+            quiet=self.quiet,
+            expanded=self.expanded,
+            auto_width=auto_width,
+            tuples_only=self.tuples_only,
+            footer=self.footer,
+            field_separator=self.field_separator,
         )

@@ -21,6 +21,8 @@ from sqlshell.executors.engine import EngineExecutor
 from sqlshell.output import Output
 from sqlshell.results import Outcome
 from sqlshell.settings import Settings
+from sqlshell.trace import Tracer
+from sqlshell.txnstory import Story
 
 
 class Mode(StrEnum):
@@ -86,6 +88,7 @@ class Shell:
         self.db = db
         self.settings = settings
         self.output = output
+        db.echo_to, db.notice_to = output.warn, output.server  # --echo and the server's notices: stderr
         self.registry = registry or build_registry()
         self.mode = Mode.ENGINE
         self.engine_executor = EngineExecutor(db)
@@ -94,6 +97,8 @@ class Shell:
         self.last_sql: str | None = None  # the last SQL statement run: what \e edits
         self.variables: dict[str, str] = {}  # \set NAME value → :NAME in SQL
         self.scripts: list[Path] = []  # the \i files being run, innermost last (\ir's base)
+        self.story = Story()  # \txn: the open transaction's statements
+        self.trace: Tracer | None = None  # \trace on: the life cycle on stderr
 
     @property
     def transactional(self) -> Transactional | None:
@@ -145,6 +150,7 @@ class Shell:
         mode, old = self.mode, self.db
         self.set_mode(Mode.ENGINE)  # gives back the held connection / closes the session
         self.db, self.engine_executor = db, EngineExecutor(db)
+        db.echo_to, db.notice_to = self.output.warn, self.output.server
         try:
             if mode is not Mode.ENGINE:
                 self.set_mode(mode)

@@ -24,8 +24,10 @@ def transaction_label(txn: TxnSnapshot) -> str:
     return f"{txn.indicator} {txn.state}{age}"
 
 
-def toolbar_text(mode: str, txn: TxnSnapshot, hints: str = HINTS) -> str:
+def toolbar_text(mode: str, txn: TxnSnapshot, hints: str = HINTS, lock_wait: str | None = None) -> str:
     parts = [mode, transaction_label(txn)]
+    if lock_wait:
+        parts.append(lock_wait)  # lockwatch: who the (last) statement waited for
     if txn.savepoints:
         parts.append(f"savepoints {len(txn.savepoints)}")
     if txn.staged is not None:

@@ -22,6 +22,8 @@ NUMERIC_TYPES = (int, float, decimal.Decimal)
 # PostgreSQL type OIDs whose values psql right-aligns.
 PG_NUMERIC_OIDS = frozenset({20, 21, 23, 26, 700, 701, 790, 1700, 28, 29, 5069})
 PG_JSON_OIDS = frozenset({114, 3802})
+# Arrays of those numbers: their items are JSON numbers (numeric[] items arrive as the server's text).
+PG_NUMERIC_ARRAY_OIDS = frozenset({1005, 1007, 1016, 1028, 1021, 1022, 1231})
 
 
 def _bool(v: bool) -> str:
@@ -90,6 +92,20 @@ def _array(v: list[Any]) -> str:
     return "{" + ",".join(_array_item(x) for x in v) + "}"
 
 
+def _record_item(v: Any) -> str:
+    if v is None:
+        return ""
+    text = to_text(v)
+    if text == "" or any(c in text for c in '(),"\\ \t\n'):
+        return '"' + text.replace("\\", "\\\\").replace('"', '""') + '"'
+    return text
+
+
+def _record(v: tuple[Any, ...]) -> str:
+    """An anonymous record (``row(1, 'x')``) as PostgreSQL writes it: ``(1,x)``."""
+    return "(" + ",".join(_record_item(x) for x in v) + ")"
+
+
 def _range(v: Any) -> str:
     if getattr(v, "isempty", False):
         return "empty"
@@ -117,6 +133,7 @@ _TEXT: dict[type, Callable[[Any], str]] = {
     dt.timedelta: _interval,
     uuid.UUID: str,
     list: _array,
+    tuple: _record,
     dict: lambda v: json.dumps(v, ensure_ascii=False),
 }
 
@@ -169,4 +186,6 @@ def to_json(value: Any, kind: str = "") -> str:
         return repr(value) if math.isfinite(value) else json.dumps(_float(value))
     if isinstance(value, decimal.Decimal):
         return str(value) if value.is_finite() else json.dumps(str(value))
+    if isinstance(value, list | tuple):  # arrays, and records (row(…)): JSON arrays
+        return "[" + ", ".join(to_json(v, kind) for v in value) + "]"
     return json.dumps(to_text(value), ensure_ascii=False)

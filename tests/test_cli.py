@@ -99,7 +99,8 @@ def test_failing_statement_exits_1_with_line_number(db_url: str, table: str) -> 
     script = f"create table {table}(a int);\n\nselect *\n  from no_such_table_xyz;\ninsert into {table} values (1);\n"
     r = run_cli([db_url], input=script)
     assert r.code == 1
-    assert r.stderr.startswith("line 3")  # where the statement starts
+    # PostgreSQL points at the table's line; SQLite names no position: the statement's first line.
+    assert r.stderr.startswith("<stdin>:4: " if db_url.startswith("postgresql") else "<stdin>:3: ")
     assert "no_such_table_xyz" in r.stderr and "Traceback" not in r.stderr
     observer = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
     try:
@@ -144,7 +145,7 @@ def test_binary_stdin_is_refused(db_url: str) -> None:
 def test_unknown_meta_command_is_one_line_and_the_shell_goes_on(db_url: str) -> None:
     r = run_cli([db_url, "--on-error", "continue"], input="\\nosuch\nselect 1 as a;\n")
     assert r.code == 1
-    assert r.stderr.strip() == "line 1: unknown meta-command \\nosuch (\\? lists the meta-commands)"
+    assert r.stderr.strip() == "<stdin>:1: unknown meta-command \\nosuch (\\? lists the meta-commands)"
     assert " a \n---\n 1\n" in r.stdout
 
 
@@ -212,7 +213,7 @@ def test_real_entry_point_in_a_subprocess(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1
     assert proc.stdout == b"a\r\n1\r\n"
-    assert proc.stderr.startswith(b"line 2: ERROR: no such table")
+    assert proc.stderr.startswith(b"<stdin>:2: ERROR: no such table")
 
 
 def test_real_entry_point_unreachable_server_exit_code(tmp_path: Path) -> None:
@@ -229,7 +230,7 @@ def test_real_entry_point_unreachable_server_exit_code(tmp_path: Path) -> None:
 def test_pg_error_has_position_and_hint() -> None:
     r = run_cli([require_pg()], input="select 1;\n\nselect\n  nosuchcolumn_q;\n")
     assert r.code == 1
-    assert r.stderr == 'line 3: ERROR: column "nosuchcolumn_q" does not exist (at line 4, column 3)\n'
+    assert r.stderr == '<stdin>:4: ERROR: column "nosuchcolumn_q" does not exist (at column 3)\n'
 
 
 def test_closed_output_stops_the_shell_without_hanging(db_url: str) -> None:
@@ -264,7 +265,7 @@ def test_a_full_output_file_fails_the_statement_not_the_shell(tmp_path: Path) ->
     script += "\\o /dev/full\nselect * from t;\n\\o\nselect 2 as b;\n"
     r = run_cli([db, "--on-error", "continue"], input=script)
     assert r.code == 1
-    assert "line 5: cannot write the results: No space left on device" in r.stderr
+    assert "<stdin>:5: cannot write the results: No space left on device" in r.stderr
     assert " b \n---\n 2\n" in r.stdout
     assert "end of input: rolled back" in r.stderr and "internal error" not in r.stderr
 

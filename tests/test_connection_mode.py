@@ -20,7 +20,7 @@ def films(observer: Engine, table: str) -> str:
 
 
 def test_classic_example_failed_transaction_rolls_back(db_url: str, films: str, observer: Engine, shell_driver) -> None:
-    sh = shell_driver(db_url)
+    sh = shell_driver(db_url, verbose=True)  # the transaction line, as at the terminal
     sh.run("\\mode connection\n\\begin\n")
     assert sh.prompt.endswith("connection*> ")
     out, err = sh.run(f"insert into {films} values ('Comedy', '82 minutes');")
@@ -61,7 +61,7 @@ def test_outside_begin_each_statement_commits_at_once(db_url: str, films: str, o
 
 
 def test_savepoints_nest_roll_back_and_release(db_url: str, films: str, observer: Engine, shell_driver) -> None:
-    sh = shell_driver(db_url, quiet=False)
+    sh = shell_driver(db_url, quiet=False, verbose=True)
     sh.run("\\mode connection\n\\begin\n")
     sh.run(f"insert into {films} values ('outer', '1');")
     sh.run("\\savepoint a")
@@ -88,10 +88,10 @@ def test_savepoints_nest_roll_back_and_release(db_url: str, films: str, observer
 def test_unknown_savepoint_is_one_clear_line(db_url: str, shell_driver) -> None:
     sh = shell_driver(db_url)
     _, err = sh.run("\\savepoint x")
-    assert err.strip() == "line 1: SAVEPOINT can only be used in a transaction (\\begin first)"
+    assert err.strip() == "SAVEPOINT can only be used in a transaction (\\begin first)"
     sh.run("\\begin\n\\savepoint x\n")
     _, err = sh.run("\\release nope")
-    assert err.strip() == "line 1: savepoint 'nope' does not exist (open savepoints: x)"
+    assert err.strip() == "savepoint 'nope' does not exist (open savepoints: x)"
 
 
 def test_typed_sql_keeps_the_indicator_right(db_url: str, films: str, shell_driver) -> None:
@@ -112,10 +112,13 @@ def test_typed_sql_keeps_the_indicator_right(db_url: str, films: str, shell_driv
 
 
 def test_begin_in_engine_mode_switches_to_connection_mode(db_url: str, shell_driver) -> None:
-    sh = shell_driver(db_url)
+    sh = shell_driver(db_url, verbose=True)  # said at the terminal (or --verbose), not in scripts
     _, err = sh.run("\\begin")
     assert "switched to connection mode" in err
     assert sh.shell.mode.value == "connection" and sh.shell.txn().state == "open"
+    quiet = shell_driver(db_url)
+    assert quiet.run("\\begin") == ("BEGIN\n", "")
+    assert quiet.shell.mode.value == "connection"
 
 
 def test_commit_without_transaction_warns(db_url: str, shell_driver) -> None:

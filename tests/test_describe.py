@@ -71,7 +71,7 @@ def test_describe_view(db_url: str, films: str, shell_driver) -> None:
 def test_unknown_table_is_one_line(db_url: str, shell_driver) -> None:
     out, err = shell_driver(db_url).run("\\d no_such_table_here")
     assert out == ""
-    assert err == "line 1: no table or view named no_such_table_here (\\d lists them)\n"
+    assert err == "no table or view named no_such_table_here (\\d lists them)\n"
 
 
 def test_unquoted_names_fold_to_lower_case(db_url: str, films: str, shell_driver) -> None:
@@ -85,7 +85,7 @@ def test_schema_qualified_name(db_url: str, films: str, shell_driver) -> None:
     out, err = sh.run(f"\\d {schema}.{films}")
     assert err == "" and out.startswith(f'Table "{schema}.{films}"\n') and "primary key" in out
     _, err = sh.run(f"\\d no_such_schema.{films}")
-    assert err == f"line 1: no table or view named no_such_schema.{films} (\\d lists them)\n"
+    assert err == f"no table or view named no_such_schema.{films} (\\d lists them)\n"
 
 
 def test_sees_uncommitted_ddl_of_the_open_transaction(db_url: str, table: str, shell_driver) -> None:
@@ -96,7 +96,7 @@ def test_sees_uncommitted_ddl_of_the_open_transaction(db_url: str, table: str, s
     assert sh.shell.txn().state == "open" and sh.shell.txn().savepoints == ()
     sh.run("\\rollback")
     _, err = sh.run(f"\\d {table}")
-    assert err.startswith(f"line 1: no table or view named {table} ")
+    assert err.startswith(f"no table or view named {table} ")
 
 
 def test_machine_formats_have_no_title_line(db_url: str, films: str, shell_driver) -> None:

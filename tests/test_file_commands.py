@@ -53,7 +53,7 @@ def test_i_is_relative_to_cwd_and_ir_to_the_script(
 def test_unreadable_file_is_one_line(sqlite_url: str, shell_driver) -> None:
     out, err = shell_driver(sqlite_url).run("\\i no/such/file.sql")
     assert out == ""
-    assert err == "line 1: cannot read no/such/file.sql: No such file or directory\n"
+    assert err == "cannot read no/such/file.sql: No such file or directory\n"
 
 
 def test_a_failure_inside_stops_the_outer_script(sqlite_url: str, tmp_path: Path) -> None:
@@ -61,7 +61,7 @@ def test_a_failure_inside_stops_the_outer_script(sqlite_url: str, tmp_path: Path
     r = run_cli([sqlite_url], input=f"\\i {bad}\nselect 'after' as x;\n")
     assert r.code == 1
     assert " one \n" in r.stdout and "three" not in r.stdout and "after" not in r.stdout
-    assert r.stderr.splitlines() == [f"{bad}: line 2: ERROR: no such column: nope"]
+    assert r.stderr.splitlines() == [f"{bad}:2: ERROR: no such column: nope"]
 
 
 def test_q_inside_a_script_quits(sqlite_url: str, tmp_path: Path) -> None:
@@ -95,7 +95,7 @@ def test_o_sends_results_to_a_file_and_back(sqlite_url: str, tmp_path: Path, she
 
 def test_o_to_an_unwritable_place_is_one_line(sqlite_url: str, tmp_path: Path, shell_driver) -> None:
     _, err = shell_driver(sqlite_url).run(f"\\o {tmp_path}/missing/dir/out.txt")
-    assert err == f"line 1: cannot write {tmp_path}/missing/dir/out.txt: No such file or directory\n"
+    assert err == f"cannot write {tmp_path}/missing/dir/out.txt: No such file or directory\n"
 
 
 # -- \e -----------------------------------------------------------------------------
@@ -135,4 +135,4 @@ def test_e_runs_nothing_when_the_editor_fails(sqlite_url: str, monkeypatch: pyte
     _editor(monkeypatch, 'echo "select 42 as x;" > "$1"; exit 3')
     out, err = shell_driver(sqlite_url).run("\\e")
     assert out == ""
-    assert err == "line 1: the editor exited with status 3; nothing was run\n"
+    assert err == "the editor exited with status 3; nothing was run\n"

@@ -47,6 +47,7 @@ def test_progress_on_a_terminal_not_in_a_pipe(tmp_path: Path) -> None:
     os.close(main)
     assert proc.returncode == 1
     assert b"statements" in seen and b"%" in seen
-    assert b"\r\x1b[Kline 3001: ERROR: no such table" in seen  # the line is erased before the error
+    erased = b"\r\x1b[K" + str(script).encode() + b":3001: ERROR: no such table"
+    assert erased in seen  # the line is erased before the error
     piped = subprocess.run([sys.executable, "-m", "sqlshell", db, "-f", str(script)], capture_output=True, timeout=120)
     assert b"statements" not in piped.stderr and b"\x1b[K" not in piped.stderr

@@ -191,25 +191,25 @@ def test_mistakes_are_one_clear_line_each(db_url: str, films: str, table: str) -
         "continue",
     )
     assert run.code == 1
-    errors = [line for line in run.stderr.splitlines() if line.startswith("line ")]
+    errors = [line for line in run.stderr.splitlines() if line.startswith("<stdin>:")]
     assert errors == [
-        f"line 1: {films} has no column 'titel' (columns: id, title, length, made)",
+        f"<stdin>:1: {films} has no column 'titel' (columns: id, title, length, made)",
         errors[1],
-        "line 3: cannot read the value 'Comedy' (values are SQL literals: 'text' ('' for a quote), "
+        "<stdin>:3: cannot read the value 'Comedy' (values are SQL literals: 'text' ('' for a quote), "
         "42, 4.2, null, true, false, '2024-01-31')",
-        f"line 4: {films}.title (VARCHAR(40)) is NOT NULL: it cannot be null",
-        f"line 5: '{'x' * 41}' does not fit {films}.title (VARCHAR(40)): 41 characters, at most 40 fit",
+        f"<stdin>:4: {films}.title (VARCHAR(40)) is NOT NULL: it cannot be null",
+        f"<stdin>:5: '{'x' * 41}' does not fit {films}.title (VARCHAR(40)): 41 characters, at most 40 fit",
         errors[5],
-        f"line 7: table nokey_{table} has no primary key, so the ORM cannot map it "
+        f"<stdin>:7: table nokey_{table} has no primary key, so the ORM cannot map it "
         "(use plain SQL for it, or give it a primary key)",
-        f"line 8: the primary key of casting_{table} is (film_id, actor_id): give 2 value(s) "
+        f"<stdin>:8: the primary key of casting_{table} is (film_id, actor_id): give 2 value(s) "
         "(usage: \\get TABLE KEY …)",
-        f"line 9: {films} has no row with id=99",
-        f"line 10: {films} needs a value for title (NOT NULL, no default) (add title=…)",
+        f"<stdin>:9: {films} has no row with id=99",
+        f"<stdin>:10: {films} needs a value for title (NOT NULL, no default) (add title=…)",
     ]
-    assert errors[1].startswith(f"line 2: '2024-02-30' does not fit {films}.made (DATE): ")
+    assert errors[1].startswith(f"<stdin>:2: '2024-02-30' does not fit {films}.made (DATE): ")
     assert errors[1].endswith("day is out of range for month" if "sqlite" in db_url else 'out of range: "2024-02-30"')
-    assert errors[5].startswith(f"line 6: there is no table 'nosuch_{table}' (tables: ")
+    assert errors[5].startswith(f"<stdin>:6: there is no table 'nosuch_{table}' (tables: ")
     assert "nothing is staged" in run.stderr
 
 

@@ -74,7 +74,9 @@ def status(shell: Shell, args: Args) -> Outcome:
     return Outcome.table(["setting", "value"], rows)
 
 
-@commands.add("\\format", "[FORMAT]", "show or set the output format (table, csv, tsv, json, tabulate names)")
+@commands.add(
+    "\\format", "[FORMAT]", "show or set the output format (aligned, unaligned, csv, tsv, json, jsonl, tabulate names)"
+)
 def format_(shell: Shell, args: Args) -> Outcome:
     args.at_most(1, "\\format [FORMAT]")
     if not args.words:

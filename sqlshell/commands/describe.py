@@ -20,9 +20,10 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Inspector
 from sqlalchemy.exc import SAWarning
 
+from sqlshell import echo
 from sqlshell.commands.registry import Args, CommandSet
 from sqlshell.errors import UserError
-from sqlshell.render import NATIVE_FORMATS, render
+from sqlshell.render import MACHINE_FORMATS, render
 from sqlshell.results import Outcome
 
 if TYPE_CHECKING:
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 commands = CommandSet("Introspection")
 
 USAGE = "\\d [[SCHEMA.]NAME]"
-_MACHINE_FORMATS = tuple(f for f in NATIVE_FORMATS if f != "table")  # no title lines in csv, tsv, json
 # One part of a dotted name: "Quoted ""x""" keeps its case, unquoted is folded to lower case.
 _PART = re.compile(r'"((?:[^"]|"")+)"|([^".\s]+)')
 
@@ -39,10 +39,15 @@ _PART = re.compile(r'"((?:[^"]|"")+)"|([^".\s]+)')
 @commands.add("\\d", "[[SCHEMA.]NAME]", "list tables and views, or describe one: columns, keys, indexes")
 def describe(shell: Shell, args: Args) -> Outcome:
     if not args.raw.strip():
-        with _inspector(shell) as insp:
+        with echo.reflecting(shell.db.engine, lambda: "read the table list"), _inspector(shell) as insp:
             return _list_relations(insp)
     schema, name = parse_name(args.raw)
-    with warnings.catch_warnings(record=True) as caught, _inspector(shell) as insp:
+    summary = lambda: f"read the catalog for {args.raw.strip()}"  # noqa: E731
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        echo.reflecting(shell.db.engine, summary),
+        _inspector(shell) as insp,
+    ):
         warnings.simplefilter("always", SAWarning)
         if not insp.has_table(name, schema=schema):
             raise UserError(f"no table or view named {args.raw.strip()}", "\\d lists them")
@@ -51,7 +56,7 @@ def describe(shell: Shell, args: Args) -> Outcome:
         keys = _key_rows(insp, name, schema)
     opts = shell.settings.render_options()
     write = shell.output.write
-    if opts.format not in _MACHINE_FORMATS:
+    if opts.format not in MACHINE_FORMATS:
         shown = f"{schema}.{name}" if schema else name
         write(f'{kind.capitalize()} "{shown}"\n')
     render(Outcome.table(["column", "type", "nullable", "default"], columns), opts, write)

@@ -135,7 +135,7 @@ class Registry:
 
 def build_registry() -> Registry:
     """Every meta-command the shell knows, from the command modules."""
-    from sqlshell.commands import connect, core, describe, files, psql, session, transaction
+    from sqlshell.commands import connect, core, describe, files, inspect, psql, session, transaction
 
     return Registry(
         [
@@ -146,5 +146,6 @@ def build_registry() -> Registry:
             files.commands,
             connect.commands,
             psql.commands,
+            inspect.commands,
         ]
     )

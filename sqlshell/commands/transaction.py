@@ -31,7 +31,8 @@ def begin(
 ) -> Outcome:
     holder, notes = shell.transaction_holder()
     outcome = holder.begin(isolation, read_only, sqlite_mode)
-    outcome.notes[:0] = notes
+    if shell.settings.interactive or shell.settings.verbose:  # a script's BEGIN succeeds silently, as in psql
+        outcome.notes[:0] = notes
     return outcome
 
 

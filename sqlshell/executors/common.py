@@ -17,13 +17,13 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, CursorResult
 
-from sqlshell.database import STATUS_KEY
+from sqlshell.database import STATUS_KEY, WARNINGS_KEY
 from sqlshell.errors import UserError
 from sqlshell.executors.pgcopy import copy_in, copy_out, is_copy_out
 from sqlshell.executors.pgstream import execute_plain, stream_statement, streams_rows
 from sqlshell.results import Column, Outcome
 from sqlshell.tags import derive_tag
-from sqlshell.values import PG_JSON_OIDS, PG_NUMERIC_OIDS
+from sqlshell.values import PG_JSON_OIDS, PG_NUMERIC_ARRAY_OIDS, PG_NUMERIC_OIDS
 
 BATCH_SIZE = 1000
 _RAW = {"no_parameters": True}
@@ -46,15 +46,31 @@ def run_statement(
     conn.info.pop(STATUS_KEY, None)
     result: CursorResult[Any] = conn.exec_driver_sql(sql, execution_options=_RAW)
     status: str | None = conn.info.get(STATUS_KEY)
+    warnings = _show_warnings(conn) if conn.info.get(WARNINGS_KEY) else []
+    # Rows or not is the driver's answer (the cursor's description), never the first word.
     if not result.returns_rows:
-        return Outcome(tag=status or derive_tag(sql, result.rowcount, None))
+        return Outcome(tag=status or derive_tag(sql, result.rowcount, None), warnings=warnings)
     columns = _columns(result)
     counter = _Counter()
     batches = counter.count(result.partitions(batch_size))
     if status:
-        return Outcome(columns=columns, batches=batches, tag=status)
+        return Outcome(columns=columns, batches=batches, tag=status, warnings=warnings)
     # SQLite's INSERT … RETURNING: the tag needs the row count, known after rendering.
-    return Outcome(columns=columns, batches=batches, tag=lambda: derive_tag(sql, counter.rows, counter.rows))
+    tag = lambda: derive_tag(sql, counter.rows, counter.rows)  # noqa: E731
+    return Outcome(columns=columns, batches=batches, tag=tag, warnings=warnings)
+
+
+def _show_warnings(conn: Connection) -> list[str]:
+    """MySQL/MariaDB: the statement's warnings, as the mysql client's
+    ``--show-warnings`` prints them (asked only when the count is not zero;
+    the driver has read the whole result by now, so the query can go)."""
+    conn.info[WARNINGS_KEY] = 0
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute("SHOW WARNINGS")
+        return [f"{level} (Code {code}): {message}" for level, code, message in cursor.fetchall()]
+    finally:
+        cursor.close()
 
 
 class _Counter:
@@ -73,6 +89,8 @@ def _columns(result: CursorResult[Any]) -> list[Column]:
     if not description or not isinstance(description[0][1], int) or result.dialect.name != "postgresql":
         return [Column(n) for n in names]
     return [
-        Column(n, numeric=d[1] in PG_NUMERIC_OIDS, json=d[1] in PG_JSON_OIDS)
+        Column(
+            n, numeric=d[1] in PG_NUMERIC_OIDS, json=d[1] in PG_JSON_OIDS, number_items=d[1] in PG_NUMERIC_ARRAY_OIDS
+        )
         for n, d in zip(names, description, strict=True)
     ]

@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError, SAWarning, SQLAlchemyError
 from sqlalchemy.ext.automap import automap_base
 from sqlalchemy.orm import Session
 
+from sqlshell import echo
 from sqlshell.database import Database
 from sqlshell.errors import UserError, driver_error, one_line
 
@@ -95,7 +96,8 @@ class Tables:
         return sorted(self.classes), sorted(t.name for t in tables if not t.primary_key), caught
 
     def _resolve(self, name: str, conn: Connection) -> str:
-        names = inspect(conn).get_table_names()
+        with echo.reflecting(conn.engine, lambda: "read the table names"):
+            names = inspect(conn).get_table_names()
         if name in names:
             return name
         matches = [n for n in names if n.lower() == name.lower()]
@@ -106,7 +108,12 @@ class Tables:
 
     def _prepare(self, conn: Connection, only: list[str] | None) -> list[str]:
         """Reflect (all, or ``only`` and the tables they refer to) and map; returns warnings."""
-        with warnings.catch_warnings(record=True) as caught:
+
+        def summary() -> str:
+            n = len(self.base.metadata.tables)
+            return f"reflected {n} table{'' if n == 1 else 's'}"
+
+        with warnings.catch_warnings(record=True) as caught, echo.reflecting(conn.engine, summary):
             warnings.simplefilter("always")
             try:
                 self.base.prepare(

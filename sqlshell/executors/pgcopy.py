@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from sqlshell import echo
 from sqlshell.cancel import running
 from sqlshell.executors.pgstream import wrap_error
 from sqlshell.results import Outcome
@@ -33,6 +34,7 @@ def copy_in(conn: Connection, sql: str, data: str, data_line: int) -> Outcome:
     its line number in the input."""
     dbapi_conn = conn.connection.dbapi_connection
     cursor = dbapi_conn.cursor()
+    echo.sent(conn, sql)
     running.started(dbapi_conn)
     try:
         with cursor.copy(sql) as copy:
@@ -53,22 +55,21 @@ def copy_in(conn: Connection, sql: str, data: str, data_line: int) -> Outcome:
 
 
 def copy_out(conn: Connection, sql: str) -> Outcome:
-    """``COPY … TO STDOUT``: the server's bytes, passed on as they arrive."""
+    """``COPY … TO STDOUT``: the server's bytes, passed on as they arrive, and
+    nothing after them (psql prints no ``COPY n`` there: the data is the output)."""
     dbapi_conn = conn.connection.dbapi_connection
     cursor = dbapi_conn.cursor()
+    echo.sent(conn, sql)
     running.started(dbapi_conn)
-    status: list[str] = []
-    return Outcome(raw=_blocks(conn, sql, cursor, status), tag=lambda: status[0] if status else None)
+    return Outcome(raw=_blocks(conn, sql, cursor))
 
 
-def _blocks(conn: Connection, sql: str, cursor: Any, status: list[str]) -> Iterator[str]:
+def _blocks(conn: Connection, sql: str, cursor: Any) -> Iterator[str]:
     try:
         encoding = conn.connection.dbapi_connection.info.encoding  # the session's client_encoding
         with cursor.copy(sql) as copy:
             for block in copy:
                 yield bytes(block).decode(encoding, errors="replace")
-        # psycopg has no status message after COPY TO; its row count is the tag's.
-        status.append(cursor.statusmessage or f"COPY {cursor.rowcount}")
     except Exception as exc:
         raise wrap_error(conn, sql, exc, cursor) from exc
     finally:

@@ -1,6 +1,7 @@
 """PostgreSQL statements through psycopg, on the connection SQLAlchemy holds.
 
-Row-returning statements stream in bounded memory with ``Cursor.stream``;
+Statements that look like queries stream in bounded memory with ``Cursor.stream``
+(in chunks on libpq 17+, row by row before: ``chunked``);
 every other statement is one ``Cursor.execute`` (``execute_plain``).
 SQLAlchemy's ``exec_driver_sql`` would send the same text, but builds an
 execution context, result and events around each call: on a 20,000-statement
@@ -22,6 +23,7 @@ drops a dead connection.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -29,10 +31,11 @@ from typing import Any
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
+from sqlshell import echo
 from sqlshell.cancel import running
 from sqlshell.results import Column, Outcome
 from sqlshell.tags import leading_words
-from sqlshell.values import PG_JSON_OIDS, PG_NUMERIC_OIDS
+from sqlshell.values import PG_JSON_OIDS, PG_NUMERIC_ARRAY_OIDS, PG_NUMERIC_OIDS
 
 _ROW_VERBS = frozenset({"select", "values", "table", "show", "explain", "fetch"})
 _DML = re.compile(r"\b(insert|update|delete|merge)\b", re.IGNORECASE)
@@ -47,12 +50,11 @@ def streams_rows(sql: str) -> bool:
     return words[0] in _ROW_VERBS or (words[0] == "with" and not _DML.search(sql))
 
 
-def _cursor(conn: Connection, sql: str) -> Any:
+def _cursor(conn: Connection, sql: str, factory: Any = None) -> Any:
     dbapi_conn = conn.connection.dbapi_connection
-    if conn.engine.echo:
-        conn.engine.logger.info("%s", sql)  # what SQLAlchemy's echo would show for its own execute
+    echo.sent(conn, sql)
     running.started(dbapi_conn)  # what Ctrl-C cancels (SQLAlchemy's execute events don't fire here)
-    return dbapi_conn.cursor()
+    return dbapi_conn.cursor() if factory is None else factory(dbapi_conn)
 
 
 def execute_plain(conn: Connection, sql: str, batch_size: int) -> Outcome:
@@ -78,25 +80,104 @@ def execute_plain(conn: Connection, sql: str, batch_size: int) -> Outcome:
 
 def _columns(description: Any) -> list[Column]:
     return [
-        Column(d.name, numeric=d.type_code in PG_NUMERIC_OIDS, json=d.type_code in PG_JSON_OIDS) for d in description
+        Column(
+            d.name,
+            numeric=d.type_code in PG_NUMERIC_OIDS,
+            json=d.type_code in PG_JSON_OIDS,
+            number_items=d.type_code in PG_NUMERIC_ARRAY_OIDS,
+        )
+        for d in description
     ]
 
 
+def chunked() -> bool:
+    """Stream in chunks of rows (libpq 17 or newer), else row by row
+    (single-row mode, any libpq). ``SQLSHELL_PG_STREAM=single-row`` forces the
+    latter, so the fallback is tested where libpq is new."""
+    if os.environ.get("SQLSHELL_PG_STREAM") == "single-row":
+        return False
+    import psycopg
+
+    caps = getattr(psycopg, "capabilities", None)  # psycopg 3.2+
+    return caps is not None and caps.has_stream_chunked()
+
+
 def stream_statement(conn: Connection, sql: str, batch_size: int) -> Outcome:
-    cursor = _cursor(conn, sql)
+    """Stream a statement that probably returns rows. Whether it does is the
+    server's answer, not the statement's first word: ``SELECT … INTO`` streams
+    nothing and gets its tag (``SELECT 5``); an empty result keeps its columns."""
+    cursor = _cursor(conn, sql, _stream_cursor())
     _load_as_text(cursor)
-    rows = cursor.stream(sql, size=batch_size)
+    # Without chunks: stream() alone, single-row mode (psycopg 3.1's stream() has no size).
+    rows = cursor.stream(sql, size=batch_size) if chunked() else cursor.stream(sql)
     try:
         first = next(rows, None)  # runs the statement: errors surface here, before any output
     except Exception as exc:
         cursor.close()
         raise wrap_error(conn, sql, exc, cursor) from exc
+    description = cursor.description
+    if first is None and description is None:  # no result set: a command
+        tag = _end_status(cursor)
+        cursor.close()
+        running.connection = None
+        return Outcome(tag=tag)
     counter = [0]
     return Outcome(
-        columns=_columns(cursor.description or []),
+        columns=_columns(description or []),
         batches=_batches(conn, sql, cursor, first, rows, batch_size, counter),
-        tag=lambda: f"SELECT {counter[0]}",
+        tag=lambda: _end_status(cursor) or f"SELECT {counter[0]}",
     )
+
+
+def _end_status(cursor: Any) -> str | None:
+    end = getattr(cursor, "end", None)
+    return end.command_status.decode() if end is not None and end.command_status else None
+
+
+_STREAM_CURSOR: Any = None
+
+
+def _stream_cursor() -> Any:
+    """psycopg's Cursor, keeping the statement's final result. ``Cursor.stream``
+    drops it: a statement without rows raises "didn't produce a result" (though
+    it ran), and an empty result loses its columns and tag. The one method
+    overridden is psycopg's (3.1-3.3) end-of-stream step, with that result kept."""
+    global _STREAM_CURSOR
+    if _STREAM_CURSOR is not None:
+        return _STREAM_CURSOR
+    import psycopg
+    from psycopg.generators import fetch
+    from psycopg.pq import ExecStatus
+
+    rows = {ExecStatus.SINGLE_TUPLE, getattr(ExecStatus, "TUPLES_CHUNK", ExecStatus.SINGLE_TUPLE)}
+    ends = {ExecStatus.TUPLES_OK, ExecStatus.COMMAND_OK}
+
+    class StreamCursor(psycopg.Cursor):  # type: ignore[type-arg]
+        end: Any = None
+
+        def _stream_fetchone_gen(self, first: bool) -> Any:
+            res = yield from fetch(self._pgconn)
+            if res is None:
+                return None
+            if res.status in rows:
+                self.pgresult = res
+                self._tx.set_pgresult(res, set_loaders=first)
+                if first:
+                    self._make_row = self._make_row_maker()
+                return res
+            if res.status in ends:
+                self.end = res
+                if first and res.status == ExecStatus.TUPLES_OK:
+                    self.pgresult = res  # no rows: the description is still there
+                while res:
+                    res = yield from fetch(self._pgconn)
+                return None
+            return self._raise_for_result(res)
+
+    if not hasattr(psycopg.Cursor, "_stream_fetchone_gen"):  # another psycopg: its own stream
+        StreamCursor = psycopg.Cursor  # type: ignore[misc]
+    _STREAM_CURSOR = StreamCursor
+    return StreamCursor
 
 
 # numeric, timestamp, timestamptz, date, time, timetz, interval: shown as the
