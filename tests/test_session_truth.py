@@ -148,6 +148,26 @@ def test_quitting_after_reads_rolls_back_with_a_note_but_work_still_counts(txn_u
     assert "end of input: rolled back: 0 new, 1 changed, 0 deleted objects staged" in work.stderr
 
 
+def test_the_repl_shows_a_read_transaction_and_quits_without_asking(
+    txn_url: str, txn_observer: Engine, rows: str
+) -> None:
+    from interactive_harness import Repl
+
+    repl = Repl(txn_url)
+    try:
+        repl.line("\\mode session\r")
+        repl.line(f"\\get {rows} 1\r")
+        assert repl.prompt_texts[-1].endswith(" session +0 ~0 -0*> ")
+        assert "* open" in repl.toolbar
+        assert blocked(txn_url, txn_observer, rows)
+        repl.send("\\q\r")  # asking would wait for an answer, and finish() would time out
+        assert repl.finish() == 0
+    finally:
+        repl.close()
+    assert "the session's transaction held no changes of yours; it was rolled back" in repl.stderr.getvalue()
+    assert not blocked(txn_url, txn_observer, rows)
+
+
 def test_leaving_the_mode_after_reads_ends_the_transaction_and_says_so(
     txn_url: str, txn_observer: Engine, rows: str, shell_driver: Driver
 ) -> None:
@@ -220,6 +240,36 @@ def test_sqlite_on_conflict_rollback_is_followed_and_told(
     _, err = sh.run("\\commit")
     assert "committed" not in err
     assert count(txn_observer, rows) == 2
+
+
+@pytest.mark.parametrize("txn_url", ["mariadb"], indirect=True)
+def test_mariadb_deadlock_rollback_is_followed_and_told(
+    txn_url: str, txn_observer: Engine, rows: str, shell_driver: Driver
+) -> None:
+    with txn_observer.begin() as conn:
+        conn.execute(text(f"insert into {rows} values " + ", ".join(f"({i}, 'x')" for i in range(3, 40))))
+    sh = session_shell(shell_driver, txn_url)
+    sh.run(f"\\change {rows} 1 n='session'\n\\flush")
+    other: list[str] = []
+
+    def heavier_transaction() -> None:  # InnoDB picks the lighter one (the session's) as the victim
+        with txn_observer.connect() as conn:
+            conn.execute(text("set session innodb_lock_wait_timeout = 5"))
+            conn.execute(text(f"update {rows} set n = 'other' where id >= 2"))
+            conn.execute(text(f"update {rows} set n = 'other' where id = 1"))  # waits for the session
+            conn.commit()
+            other.append("committed")
+
+    thread = threading.Thread(target=heavier_transaction)
+    thread.start()
+    time.sleep(0.5)
+    _, err = sh.run(f"\\change {rows} 2 n='session'\n\\flush")
+    thread.join()
+    assert "Deadlock" in err and "MariaDB rolled the whole transaction back: deadlock" in err
+    assert sh.prompt.endswith(" session +0 ~0 -0> ")  # idle, as the server is
+    assert other == ["committed"]
+    with txn_observer.connect() as conn:
+        assert conn.execute(text(f"select n from {rows} where id = 1")).scalar_one() == "other"
 
 
 # -- a lost connection ----------------------------------------------------------------
