@@ -327,6 +327,25 @@ def test_a_lost_connection_never_crashes_and_is_told_once(
         assert conn.execute(text(f"select id from {rows} order by id")).scalars().all() == [1, 2, 5]
 
 
+@pytest.mark.parametrize("txn_url", ["postgresql", "mariadb"], indirect=True)
+def test_a_lost_read_transaction_costs_nothing_and_the_shell_goes_on(
+    txn_url: str, txn_observer: Engine, rows: str, shell_driver: Driver
+) -> None:
+    sh = session_shell(shell_driver, txn_url)
+    sh.run(f"\\get {rows} 1\n\\add {rows} id=3 n='staged'")
+    kill(sh, txn_observer)
+    out, err = sh.run(f"\\get {rows} 2")
+    assert "the connection to the server was lost; its transaction held only reads: nothing of yours" in err
+    assert sh.prompt.endswith(" session +1 ~0 -0> ")  # the staged object stays staged
+    out, err = sh.run(f"\\get {rows} 2\n\\commit")
+    assert " two" in out and "committed 1 object" in err
+    sh.run(f"\\get {rows} 1")  # a read transaction again, then its connection goes
+    kill(sh, txn_observer)
+    _, err = sh.run("\\mode engine")
+    assert "engine mode" in err and "ERROR" not in err and "FATAL" not in err
+    assert count(txn_observer, rows) == 3
+
+
 # -- --single-transaction cannot be left ---------------------------------------------------
 
 

@@ -93,11 +93,24 @@ class SessionExecutor:
         """Roll back whatever is left (the caller has dealt with open work)."""
         had_transaction = self.started is not None and self.lost is None and self.open_work() is None
         try:
-            self.session.close()
+            self._close_session()
         finally:
             self.recorder.close()
         if had_transaction:
             self.output.note(READ_ONLY_ENDED)
+
+    def _close_session(self) -> None:
+        """``Session.close()``, also when the connection is gone (the server
+        ended its transaction with it): SQLAlchemy has invalidated it by then,
+        and a second close lets go of it."""
+        try:
+            self.session.close()
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            self.session.close()
+        finally:
+            self.lost = None
 
     # -- SQLAlchemy's events ------------------------------------------------------
 
@@ -157,6 +170,9 @@ class SessionExecutor:
         session holds no connection."""
         conn = self._conn
         if self.started is None or conn is None:
+            return None
+        if self.session.get_transaction() is None:  # ended without telling us (a failed close)
+            self._reset()
             return None
         if conn.invalidated or conn.closed:
             return ServerTxn.GONE
@@ -228,7 +244,7 @@ class SessionExecutor:
         except DBAPIError as exc:
             if not exc.connection_invalidated:
                 raise
-            self.session.close()  # the server rolled the transaction back when the connection went
+            self._close_session()  # the server rolled the transaction back when the connection went
             return f"{work or 'the transaction'} (the connection was lost: the server rolled back when it went)"
         if read_only:
             self.output.note(READ_ONLY_ENDED)
@@ -542,7 +558,7 @@ class SessionExecutor:
         try:
             self._end(self.session.rollback)
         except Exception:  # the connection is gone: the server has ended the transaction already
-            self.session.close()
+            self._close_session()
 
     def rollback(self) -> Outcome:
         if self.lost is not None:
@@ -556,7 +572,7 @@ class SessionExecutor:
         except DBAPIError as exc:
             if not exc.connection_invalidated:
                 raise
-            self.session.close()  # gone: the server rolled the transaction back when the connection went
+            self._close_session()  # gone: the server rolled the transaction back when the connection went
             discarded += "; the connection was lost: the server rolled back when it went"
         return Outcome(tag="ROLLBACK", notes=[discarded])
 
