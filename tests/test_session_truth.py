@@ -272,6 +272,30 @@ def test_mariadb_deadlock_rollback_is_followed_and_told(
         assert conn.execute(text(f"select n from {rows} where id = 1")).scalar_one() == "other"
 
 
+@pytest.mark.parametrize("txn_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize(
+    ("compound", "told", "rows_after"),
+    [
+        ("insert into {t} values (4, 'sql')\\; commit", "PostgreSQL committed the transaction", 4),
+        ("insert into {t} values (4, 'sql')\\; commit\\; select 1/0", "PostgreSQL committed the transaction", 4),
+        ("insert into {t} values (4, 'sql')\\; rollback", "PostgreSQL rolled the transaction back", 2),
+    ],
+)
+def test_postgresql_transaction_ended_inside_a_compound_is_followed(
+    txn_url: str, txn_observer: Engine, rows: str, shell_driver: Driver, compound: str, told: str, rows_after: int
+) -> None:
+    sh = session_shell(shell_driver, txn_url)
+    sh.run(f"\\add {rows} id=3 n='three'\n\\flush\n\\add {rows} id=5 n='staged'")
+    _, err = sh.run(compound.format(t=rows) + ";")
+    assert told in err
+    assert sh.prompt.endswith(" session +1 ~0 -0> " if "commit" in compound else " session +0 ~0 -0> ")
+    assert server_says(sh, txn_observer) == "idle"
+    assert count(txn_observer, rows) == rows_after
+    _, err = sh.run("\\rollback")
+    assert "flushed)" not in err or "0 flushed" in err  # never claims to undo what the server ended
+    assert count(txn_observer, rows) == rows_after
+
+
 # -- a lost connection ----------------------------------------------------------------
 
 

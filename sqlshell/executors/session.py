@@ -303,11 +303,13 @@ class SessionExecutor:
             self.output.note(line)
 
     def _ended_on_server(self, sql: str | None) -> bool:
-        """An IDLE reading means the transaction ended, unless it has not
-        reached the server yet: psycopg and MariaDB send BEGIN with the first
-        statement (SQLite's is sent at once), and pymysql keeps the status of
-        the last OK packet, so a SELECT does not update it."""
-        if self.db.is_sqlite or self._seen_open:
+        """An IDLE reading means the transaction ended. SQLite's BEGIN is sent
+        at once, and psycopg's with the first statement, which has run by the
+        time anything asks; pymysql keeps the status of the last OK packet (a
+        SELECT does not update it), so on MariaDB only a reading that saw the
+        transaction before, or the answer to a statement that commits
+        implicitly, is trusted."""
+        if self.db.is_sqlite or self.db.is_postgres or self._seen_open:
             return True
         words = sql.split(None, 1) if sql else []
         return self.db.dialect in ("mysql", "mariadb") and bool(words) and words[0].lower() in MYSQL_IMPLICIT_COMMIT
