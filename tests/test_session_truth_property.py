@@ -36,6 +36,8 @@ STEPS = [
     "select count(*) from {t};",
     "insert into {t} values ({new}, 'sql');",
     "select * from {t}_nosuch;",
+    "insert into {t} values ({new}, 'compound')\\; commit;",
+    "\\mode engine\n\\mode session",
 ]
 
 _ids = itertools.count(1000)
