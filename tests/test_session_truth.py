@@ -419,9 +419,14 @@ def test_columns_named_metadata_and_registry_work_in_every_command(
 
 
 @pytest.mark.parametrize("txn_url", ["postgresql"], indirect=True)
-def test_ctrl_c_during_a_slow_commit_says_it_was_rolled_back(
-    txn_url: str, txn_observer: Engine, rows: str, shell_driver: Driver
+@pytest.mark.parametrize("at_the_prompt", [True, False])
+def test_ctrl_c_during_a_slow_commit_says_what_became_of_it(
+    txn_url: str, txn_observer: Engine, rows: str, shell_driver: Driver, at_the_prompt: bool
 ) -> None:
+    """At the prompt Ctrl-C cancels the COMMIT on the server, which then rolls
+    back, and the shell says so. In a script it interrupts the driver, the
+    connection is dropped, and the shell says the outcome cannot be known
+    (psycopg had cancelled it: the row is not there)."""
     with txn_observer.begin() as conn:
         conn.execute(
             text(
@@ -442,12 +447,21 @@ def test_ctrl_c_during_a_slow_commit_says_it_was_rolled_back(
         started = time.monotonic()
         timer.start()
         try:
-            with Canceller().armed():
-                out, err = sh.run("\\commit")
+            if at_the_prompt:
+                with Canceller().armed():
+                    out, err = sh.run("\\commit")
+            else:
+                with pytest.raises(KeyboardInterrupt):
+                    sh.run("\\commit")
+                out, err = sh.stdout.getvalue(), sh.stderr.getvalue()
         finally:
             timer.cancel()
         assert time.monotonic() - started < 5
-        assert "COMMIT failed: the server rolled the transaction back; 1 flushed object" in err
+        if at_the_prompt:
+            assert "COMMIT failed: the server rolled the transaction back; 1 flushed object" in err
+        else:
+            assert "interrupted during COMMIT, and the connection is gone: whether the transaction " in err
+            assert "(1 flushed object) committed cannot be known; check the data" in err
         assert "COMMIT" not in out
         assert sh.prompt.endswith(" session +0 ~0 -0> ")
         assert count(txn_observer, rows) == 2
