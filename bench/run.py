@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""sqlshell's benchmark runner: W1-W4 through sqlshell, psql, pgcli and a raw psycopg floor.
+"""sqlshell's benchmark runner: W1-W5 through sqlshell, psql, pgcli, sqlite3 and a raw psycopg floor.
 
   python bench/run.py all                       # full size, 5 measured rounds
   python bench/run.py W1 W3 -n 3 --markdown     # rows ready for the README
@@ -8,10 +8,17 @@
 
 Workloads (inputs come from workloads.py, generated once into --data-dir):
   W1 start-up     ``-c 'select 1'`` on PostgreSQL, and on an SQLite file.
-  W2 script       the 20,004-statement INSERT script on stdin, engine and connection mode.
+  W2 script       the 20,004-statement INSERT script on stdin, engine and connection mode,
+                  and under -1 (psql's own -1 the baseline); the same INSERTs on SQLite
+                  against the sqlite3 CLI.
   W3 big result   1,000,000 rows x 5 columns as csv and as the aligned table, and
                   100,000 rows aligned; output to /dev/null.
   W4 splitting    the W2 script split in-process by ``sqlshell.split.split``.
+  W5 one big stmt one ~9 MB INSERT … VALUES statement through -f.
+
+Every target of issue #14 is printed with its row, and again in a list at the
+end with its verdict (PASS / MISS; "not judged" at size tiny or when the
+baseline is not installed).
 
 Why it measures the way it does (the machine is small and noisy):
   * Whole processes, start-up included: that is what a user waits for.
@@ -62,7 +69,7 @@ import workloads
 
 HERE = Path(__file__).resolve().parent
 FLOOR = HERE / "floor.py"
-WORKLOADS = ("W1", "W2", "W3", "W4")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5")
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/bench"
 W4_MAX_SECONDS = 0.3
 MAX_RSS_BYTES = 100 * 1000 * 1000  # the targets' "100 MB"
@@ -77,6 +84,7 @@ class Target:
 
     baseline: str
     limit: float | None
+    note: str = ""  # shown after the verdict: "stretch"
 
 
 @dataclass(frozen=True)
@@ -267,8 +275,9 @@ def summarize(group: Group, runs: dict[str, list[Run]], judged: bool, have_psql:
         for t in cmd.targets:
             base = next((c for c in group.cmds if c.key == t.baseline), None)
             name = base.key if base else t.baseline
+            note = f" ({t.note})" if t.note else ""
             if t.limit is not None:
-                wanted.append(f"<= {t.limit:g}x {name}")
+                wanted.append(f"<= {t.limit:g}x {name}{note}")
             value = ratio(runs, cmd.key, t.baseline) if base else None
             if value is None:
                 why = "not installed" if base is None else "failed"
@@ -276,7 +285,7 @@ def summarize(group: Group, runs: dict[str, list[Run]], judged: bool, have_psql:
             elif t.limit is None:
                 got.append(f"{value:.2f}x {name}")
             else:
-                got.append(f"{value:.2f}x {name}{_verdict(value <= t.limit, judged)}")
+                got.append(f"{value:.2f}x {name}{_verdict(value <= t.limit, judged)}{note}")
         if cmd.max_rss_bytes is not None:
             wanted.append(f"RSS <= {cmd.max_rss_bytes / 1e6:g} MB")
             got.append(f"RSS {row.rss_bytes / 1e6:.0f} MB{_verdict(row.rss_bytes <= cmd.max_rss_bytes, judged)}")
@@ -335,6 +344,33 @@ def _w2_check(ctx: Context) -> Callable[[Path | None], str | None]:
     return check
 
 
+def _count_check(
+    ctx: Context, table: str, want: int, sqlite_file: Path | None = None
+) -> Callable[[Path | None], str | None]:
+    """W5 / W2-SQLite check: the table holds every row."""
+
+    def check(_: Path | None) -> str | None:
+        try:
+            if sqlite_file is None:
+                got = scalar(ctx, f"select count(*) from {table}")
+            else:
+                argv = [sys.executable, "-c", _SQLITE_COUNT, str(sqlite_file), table]
+                done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+                got = done.stdout.strip() or done.stderr.strip()
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            return f"row count check failed: {exc}"
+        return None if got == str(want) else f"{table} has {got} rows, expected {want}"
+
+    return check
+
+
+# A child counts the rows: the runner itself imports nothing it does not need.
+_SQLITE_COUNT = (
+    "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); "
+    "print(db.execute(f'select count(*) from {sys.argv[2]}').fetchone()[0])"
+)
+
+
 def build_groups(names: Sequence[str], ctx: Context) -> list[Group]:
     """The process workloads (W1-W3) of ``names``, each as one or two groups."""
     f, size, url, pq = ctx.files, ctx.size, ctx.pg_url, ctx.libpq_url
@@ -358,7 +394,7 @@ def build_groups(names: Sequence[str], ctx: Context) -> list[Group]:
                         "sqlshell",
                         "sqlshell -c (PG)",
                         (*sq, url, "-c", "select 1"),
-                        targets=(Target("pgcli", 0.8), Target("floor", 2.0)),
+                        targets=(Target("pgcli", 1.0), Target("floor", 2.0)),
                     ),
                     ctx.pgcli and Cmd("pgcli", "pgcli -c (PG)", (ctx.pgcli, pq, "-c", "select 1")),
                     ctx.floor and Cmd("floor", "python+psycopg floor (PG)", (*py_floor, "connect", pq)),
@@ -395,7 +431,7 @@ def build_groups(names: Sequence[str], ctx: Context) -> list[Group]:
                         "sqlshell < file (engine)",
                         (*sq, url),
                         f.w2_sql,
-                        targets=(Target("psql", 1.4), Target("floor", None)),
+                        targets=(Target("psql", 2.0), Target("floor", None)),
                         check=check,
                     ),
                     sq
@@ -404,7 +440,22 @@ def build_groups(names: Sequence[str], ctx: Context) -> list[Group]:
                         "sqlshell --mode connection",
                         (*sq, url, "--mode", "connection"),
                         f.w2_sql,
-                        targets=(Target("floor", None),),
+                        targets=(Target("psql", 1.6), Target("floor", None)),
+                        check=check,
+                    ),
+                    psql
+                    and Cmd(
+                        "psql-1",
+                        "psql -1 -f file",
+                        (psql, "-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-d", pq, "-f", str(f.w2_sql)),
+                        check=check,
+                    ),
+                    sq
+                    and Cmd(
+                        "sqlshell-1",
+                        "sqlshell -1 -f file",
+                        (*sq, url, "-1", "-f", str(f.w2_sql)),
+                        targets=(Target("psql-1", 1.0),),
                         check=check,
                     ),
                     ctx.floor
@@ -413,6 +464,53 @@ def build_groups(names: Sequence[str], ctx: Context) -> list[Group]:
                         "psycopg loop, pre-split (floor)",
                         (*py_floor, "script", pq, str(f.w2_stmts)),
                         check=check,
+                    ),
+                ),
+            )
+        )
+        lite = ctx.data_dir / "w2.sqlite3"
+        lite_check = _count_check(ctx, workloads.W2_TABLE, size.w2_rows, lite)
+        groups.append(
+            Group(
+                "W2",
+                f"{size.w2_rows:,} INSERTs SQLite",
+                keep(
+                    ctx.sqlite3
+                    and Cmd("sqlite3", "sqlite3 CLI < file", (ctx.sqlite3, str(lite)), f.w2_sqlite, check=lite_check),
+                    sq
+                    and Cmd(
+                        "sqlshell-sqlite",
+                        "sqlshell < file (SQLite)",
+                        (*sq, f"sqlite:///{lite}"),
+                        f.w2_sqlite,
+                        targets=(Target("sqlite3", 2.5),),
+                        check=lite_check,
+                    ),
+                ),
+            )
+        )
+    if "W5" in names:
+        w5_check = _count_check(ctx, workloads.W5_TABLE, f.w5_rows)
+        mib = f.w5_sql.stat().st_size / 2**20
+        groups.append(
+            Group(
+                "W5",
+                f"1 stmt of {mib:.1f} MiB",
+                keep(
+                    psql
+                    and Cmd(
+                        "psql",
+                        "psql -f file",
+                        (psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", pq, "-f", str(f.w5_sql)),
+                        check=w5_check,
+                    ),
+                    sq
+                    and Cmd(
+                        "sqlshell",
+                        "sqlshell -f file",
+                        (*sq, url, "-f", str(f.w5_sql)),
+                        targets=(Target("psql", 2.0),),
+                        check=w5_check,
                     ),
                 ),
             )
@@ -447,7 +545,7 @@ def build_groups(names: Sequence[str], ctx: Context) -> list[Group]:
                         "sqlshell-csv",
                         f"sqlshell --format csv {big:,}",
                         (*sq, url, "--format", "csv", "-f", str(f.w3_big)),
-                        targets=(Target("psql", 1.0), Target("psql-csv", None)),
+                        targets=(Target("psql", 1.0), Target("psql", 0.5, "stretch"), Target("psql-csv", None)),
                         max_rss_bytes=MAX_RSS_BYTES,
                         check=big_check,
                         **kw,
@@ -668,7 +766,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         epilog=__doc__.split("\n", 2)[2],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    ap.add_argument("workloads", nargs="*", metavar="W1|W2|W3|W4|all", help="what to run (default: all)")
+    ap.add_argument("workloads", nargs="*", metavar="W1|…|W5|all", help="what to run (default: all)")
     ap.add_argument("--size", choices=sorted(workloads.SIZES), default="full")
     ap.add_argument("-n", type=int, metavar="PAIRS", help="measured rounds (default 5 for full, 1 for tiny)")
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
@@ -715,7 +813,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         env=_child_env(data_dir),
         data_dir=data_dir,
         timeout=args.timeout,
-        needs_pg=any(w in args.names for w in ("W1", "W2", "W3")),
+        needs_pg=any(w in args.names for w in ("W1", "W2", "W3", "W5")),
     )
     missing = [
         name
@@ -750,6 +848,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     judged = size.name == "full"
     print_header(ctx, rounds, args.markdown)
     failed = False
+    printed: list[Row] = []
     for group in build_groups(args.names, ctx):
         print(f"# {group.workload} {group.title}: {len(group.cmds)} commands x {rounds + 1} rounds", file=sys.stderr)
         runs = measure(group, ctx, rounds)
@@ -757,17 +856,33 @@ def main(argv: Sequence[str] | None = None) -> int:
             failed |= row.failed
             row.workload = f"{group.workload} {group.title}"
             print_row(cells(row), args.markdown)
+            printed.append(row)
     if "W4" in args.names:
         row = run_w4(ctx, rounds, judged)
         failed |= row.failed
         print_row(cells(row), args.markdown)
-    if ctx.needs_pg and "W2" in args.names:
+        printed.append(row)
+    print_targets(printed, judged, args.markdown)
+    if ctx.needs_pg and ("W2" in args.names or "W5" in args.names):
         try:  # leave the database as we found it
             scalar(ctx, f"DROP TABLE IF EXISTS {workloads.W2_TABLE}")
             scalar(ctx, f"DROP FUNCTION IF EXISTS {workloads.W2_FUNCTION}(integer)")
+            scalar(ctx, f"DROP TABLE IF EXISTS {workloads.W5_TABLE}")
         except (RuntimeError, subprocess.TimeoutExpired) as exc:
             print(f"# clean-up failed: {exc}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def print_targets(rows: Sequence[Row], judged: bool, markdown: bool) -> None:
+    """Issue #14's targets, one line each, with what was measured and the verdict."""
+    print()
+    print("Targets (issue #14)" + ("" if judged else ": not judged at this size, shown only") + (":" if judged else ""))
+    for row in rows:
+        if not row.target:
+            continue
+        line = f"{row.workload} / {row.tool}: target {row.target}; measured {row.result or '-'}"
+        print(f"- {line}" if markdown else f"  {line}")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

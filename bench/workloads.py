@@ -8,6 +8,12 @@
   over several lines (one with a newline inside a literal), ``--`` comments and
   a dollar-quoted plpgsql function with ``;`` in its body.  Only SQL that psql,
   pgcli, psycopg and sqlshell all accept unchanged is used.
+* W2 on SQLite: the same INSERTs as a script both sqlshell and the ``sqlite3``
+  CLI run (SQLite's types, no function; ``PRAGMA synchronous = OFF`` first, so
+  the figure is about the clients, not about fsync).
+* W5: one ~9 MB ``INSERT … VALUES`` statement (quotes, ``''`` and ``;`` in
+  literals), after a DROP and a CREATE: one statement that spans many chunks
+  of the input, which the splitter used to rescan from its start on each.
 * W3: one SELECT of ROWS x (int, text, numeric, timestamp, bool) built by
   ``generate_series``: the server produces it without a table, so the figure is
   about the client fetching and formatting, not about disk.
@@ -31,6 +37,7 @@ from pathlib import Path
 FORMAT_VERSION = 2
 W2_TABLE = "w2_items"
 W2_FUNCTION = "w2_label"
+W5_TABLE = "w5_items"
 
 
 @dataclass(frozen=True)
@@ -42,12 +49,13 @@ class Size:
     w3_big: int  # rows of the big W3 result (csv and aligned)
     w3_small: int  # rows of the smaller W3 result (aligned, the one pgcli can do)
     pairs: int  # default measured rounds
+    w5_bytes: int  # size of W5's one INSERT statement
 
 
 SIZES = {
-    "full": Size("full", w2_rows=20_000, w3_big=1_000_000, w3_small=100_000, pairs=5),
+    "full": Size("full", w2_rows=20_000, w3_big=1_000_000, w3_small=100_000, pairs=5, w5_bytes=9 * 2**20),
     # Start-up dominated: proves every command works, the figures mean little.
-    "tiny": Size("tiny", w2_rows=200, w3_big=2_000, w3_small=200, pairs=1),
+    "tiny": Size("tiny", w2_rows=200, w3_big=2_000, w3_small=200, pairs=1, w5_bytes=64 * 2**10),
 }
 
 
@@ -121,6 +129,47 @@ def w2_statements(rows: int, seed: int = 42) -> Iterator[str]:
             yield f"INSERT INTO {W2_TABLE} {columns} VALUES ({i}, '{name}', {note}, {amount}, '{created}', {flag})"
 
 
+def w2_sqlite_script(rows: int) -> str:
+    """The W2 INSERTs for SQLite (and the sqlite3 CLI): its types, no function."""
+    lines = [
+        "PRAGMA synchronous = OFF;\n",
+        f"DROP TABLE IF EXISTS {W2_TABLE};\n",
+        f"CREATE TABLE {W2_TABLE} (\n    id integer PRIMARY KEY,\n    name text NOT NULL,\n    note text,\n"
+        "    amount numeric,\n    created text,\n    flag boolean\n);\n",
+    ]
+    for stmt in w2_statements(rows):
+        if stmt.startswith("INSERT"):
+            lines.append(stmt.replace(f"{W2_FUNCTION}(", "'label' || (") + ";\n")
+    return "".join(lines)
+
+
+def w5_script(nbytes: int, seed: int = 5) -> tuple[str, int]:
+    """(the W5 script, its row count): DROP, CREATE, and one INSERT of about ``nbytes``."""
+    rnd = random.Random(seed)
+    words = ["alpha", "beta", "gamma", "delta", "epsilon"]
+    parts = [
+        f"DROP TABLE IF EXISTS {W5_TABLE};\n",
+        f"CREATE UNLOGGED TABLE {W5_TABLE} (id integer PRIMARY KEY, name text NOT NULL, note text, "
+        "amount numeric(12,2), created timestamptz, flag boolean);\n",
+        f"INSERT INTO {W5_TABLE} (id, name, note, amount, created, flag) VALUES\n",
+    ]
+    size, i = 0, 0
+    while size < nbytes:
+        i += 1
+        if i % 10 == 3:
+            note = "'O''Brien said ''hi'''"
+        elif i % 10 == 7:
+            note = "'a;b; c;;'"
+        else:
+            note = f"'note {i}'"
+        created = f"'2024-{1 + i % 12:02d}-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:00+00'"
+        row = f"({i}, '{rnd.choice(words)}-{i}', {note}, {rnd.randint(0, 10**7) / 100:.2f}, {created}, {i % 3 > 0})"
+        parts.append(row + ",\n")
+        size += len(row) + 2
+    parts[-1] = parts[-1][:-2] + ";\n"
+    return "".join(parts), i
+
+
 def w3_query(rows: int) -> str:
     """The W3 SELECT: ``rows`` x (int, text, numeric, timestamp, bool)."""
     return (
@@ -140,6 +189,9 @@ class Files:
     w3_big: Path
     w3_small: Path
     sqlite: Path
+    w2_sqlite: Path  # the W2 INSERTs as an SQLite script
+    w5_sql: Path
+    w5_rows: int
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -174,6 +226,15 @@ def prepare(data_dir: Path, size: Size) -> Files:
     sqlite = data_dir / "w1.sqlite3"
     if not sqlite.exists():
         sqlite.touch()  # an empty file is a valid, empty SQLite database
+    w2_sqlite = data_dir / f"w2_{size.w2_rows}.{v}.sqlite.sql"
+    if not w2_sqlite.exists():
+        _write_atomic(w2_sqlite, w2_sqlite_script(size.w2_rows))
+    w5_sql = data_dir / f"w5_{size.w5_bytes}.{v}.sql"
+    w5_rows_file = data_dir / f"w5_{size.w5_bytes}.{v}.rows"
+    if not (w5_sql.exists() and w5_rows_file.exists()):
+        text, rows = w5_script(size.w5_bytes)
+        _write_atomic(w5_sql, text)
+        _write_atomic(w5_rows_file, str(rows))
     return Files(
         w2_sql=w2_sql,
         w2_stmts=w2_stmts,
@@ -181,4 +242,7 @@ def prepare(data_dir: Path, size: Size) -> Files:
         w3_big=w3[size.w3_big],
         w3_small=w3[size.w3_small],
         sqlite=sqlite,
+        w2_sqlite=w2_sqlite,
+        w5_sql=w5_sql,
+        w5_rows=int(w5_rows_file.read_text()),
     )

@@ -26,6 +26,7 @@ class Running:
 
     def __init__(self) -> None:
         self.connection: Any = None
+        self.interrupted = False  # Ctrl-C came during this statement (\watch stops, as psql's cancel_pressed)
 
     def started(self, dbapi_connection: Any) -> None:
         self.connection = dbapi_connection
@@ -57,7 +58,7 @@ class Canceller:
         if threading.current_thread() is not threading.main_thread():
             yield
             return
-        running.connection = None
+        running.connection, running.interrupted = None, False
         previous = signal.signal(signal.SIGINT, self._on_sigint)
         try:
             yield
@@ -66,5 +67,6 @@ class Canceller:
             running.connection = None
 
     def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
+        running.interrupted = True
         if not running.cancel():
             raise KeyboardInterrupt

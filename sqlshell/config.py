@@ -20,7 +20,6 @@ Keys (all optional)::
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,6 +115,8 @@ def config_path() -> Path:
 
 def parse(text: str) -> dict[str, Any]:
     """The file's settings, validated; raises ConfigError naming the bad key."""
+    import tomllib  # only when there is a file: a run without one does not pay for it
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

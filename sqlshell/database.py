@@ -94,6 +94,10 @@ class Database:
         self.dialect = self.engine.dialect.name
         self.is_postgres = self.dialect == "postgresql"
         self.is_sqlite = self.dialect == "sqlite"
+        # The server's standard_conforming_strings on the connection last given
+        # back to the pool (what the splitter follows in engine mode); None: unknown.
+        self.standard_strings: bool | None = None
+        self._server_dbname: str | None = None  # what libpq really connected to (check())
         self._install_events()
         self.set_echo(echo)
 
@@ -117,6 +121,19 @@ class Database:
     @property
     def display_url(self) -> str:
         return mask(self.url)
+
+    @property
+    def label(self) -> str:
+        """The prompt's name for this database, with its backend: ``pg:shop``,
+        ``sqlite:app.db``, ``mariadb:test``. On PostgreSQL the name is the one
+        libpq connected to (a URL may leave it to PGDATABASE or a service file)."""
+        if self.is_sqlite:
+            name = (self.url.database or ":memory:").rsplit("/", 1)[-1] or ":memory:"
+            return f"sqlite:{name}"
+        backend = {"postgresql": "pg"}.get(self.dialect, self.dialect)
+        if self.dialect == "mysql" and getattr(self.engine.dialect, "is_mariadb", False):
+            backend = "mariadb"
+        return f"{backend}:{self._server_dbname or self.url.database or self.url.host or ''}"
 
     @property
     def nested_comments(self) -> bool:
@@ -148,8 +165,9 @@ class Database:
         """Connect once now, so an unreachable server is one clear line and exit 2
         before any statement runs (the connection goes back to the pool for reuse)."""
         try:
-            with self.engine.connect():
-                pass
+            with self.engine.connect() as conn:
+                info = getattr(conn.connection.dbapi_connection, "info", None)
+                self._server_dbname = getattr(info, "dbname", None)  # psycopg's ConnectionInfo
         except DBAPIError as exc:
             raise ConnectError(f"cannot connect to {self.display_url}: {one_line(str(driver_error(exc)))}") from exc
         except Exception as exc:  # driver-level failures that SQLAlchemy does not wrap
@@ -194,6 +212,7 @@ class Database:
         elif self.is_postgres:
             event.listen(self.engine, "connect", _pg_text_json)
             event.listen(self.engine, "connect", self._pg_notices)
+            event.listen(self.engine.pool, "checkin", self._remember_parameters)
         elif self.dialect in ("mysql", "mariadb"):
             event.listen(self.engine, "after_cursor_execute", _remember_warnings)
 
@@ -201,6 +220,14 @@ class Database:
         """psycopg's notice handler: NOTICE and WARNING messages, as psql shows
         them, reach stderr while the statement runs (no query of our own)."""
         dbapi_connection.add_notice_handler(lambda diag: self.notice_to(server_message(diag)))
+
+    def _remember_parameters(self, dbapi_connection: Any, record: Any) -> None:
+        if dbapi_connection is not None:  # None: the connection was invalidated
+            from sqlshell.serverparams import standard_strings
+
+            value = standard_strings(dbapi_connection)
+            if value is not None:
+                self.standard_strings = value
 
 
 PING_AFTER_IDLE = 0.5  # seconds a pooled connection may rest before it is pinged again

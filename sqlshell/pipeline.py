@@ -10,11 +10,14 @@ from collections.abc import Callable, Iterable
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from sqlshell import querysend
 from sqlshell.commands.core import QuitRequested
+from sqlshell.conditionals import BadBoolean, Conditions, gate
 from sqlshell.dispatch import dispatch
 from sqlshell.errors import UserError, describe_db_error, error_position, one_line
 from sqlshell.exitstatus import ExitStatus
 from sqlshell.render import render
+from sqlshell.results import Outcome
 from sqlshell.split import Kind, Statement
 from sqlshell.state import Shell
 
@@ -31,15 +34,40 @@ class Pipeline:
         self.failures = 0
         self.source = source  # the script's name (a file, "<stdin>"): error lines start FILE:LINE:
         self.on_statement: Callable[[], None] | None = None  # the progress line's tick
+        self.conditions = Conditions()  # this input's \if stack
 
-    def execute(self, stmt: Statement) -> bool:
-        """Run one statement and show its outcome; False if it failed."""
+    def _gate(self, stmt: Statement) -> bool | None:
+        """psql's conditionals: None runs the statement; else it was an ``\\if``-family
+        command or a skipped statement, and this is its success."""
+        try:
+            return None if gate(self.conditions, stmt, self.shell.variables) else True
+        except UserError as exc:
+            # After a bad expression psql goes on (in a false branch); other errors fail.
+            return self.fail(stmt, str(exc)) or isinstance(exc, BadBoolean)
+
+    def end_of_input(self) -> None:
+        """An ``\\if`` left open at the end of a script is an error, as in psql."""
+        told = self.conditions.unterminated()
+        if told:
+            self.failures += 1
+            self.shell.output.error(f"{self.source}: {told}" if self.source else told)
+        self.conditions = Conditions()
+
+    def execute(self, stmt: Statement, consume: Callable[[Outcome], object] | None = None, raw: bool = False) -> bool:
+        """Run one statement and show its outcome (or hand it to ``consume``:
+        ``\\gset``, ``\\gexec``); False if it failed. ``raw``: what ``\\gexec``
+        runs (not the statement ``\\e`` edits)."""
         shell, out = self.shell, self.shell.output
+        gating = stmt.kind is Kind.META or not self.conditions.active or self.conditions.last_line
+        if gating and (gated := self._gate(stmt)) is not None:
+            return gated
+        if (send := querysend.sender(stmt)) is not None:
+            return send(self, stmt)
         started = time.perf_counter()
         opts = shell.settings.render_options()
         if stmt.terminator.startswith("\\gx"):
             opts = type(opts)(**{**opts.__dict__, "expanded": True})
-        if stmt.kind is Kind.SQL:
+        if stmt.kind is Kind.SQL and not raw:
             shell.last_sql = stmt.text  # what \e edits, whether or not it works
         ok, told, outcome = True, False, None
         out.context = self._where(stmt)  # server notices say where they come from, as psql's do
@@ -48,7 +76,10 @@ class Pipeline:
         try:
             with dispatch(stmt, shell) as outcome:
                 try:
-                    render(outcome, opts, out.write)
+                    if consume is None:
+                        render(outcome, opts, out.write)
+                    else:
+                        consume(outcome)
                 finally:
                     outcome.close()  # a half-read result lets go of its cursor before the connection does
             for line in outcome.warnings:
@@ -91,6 +122,12 @@ class Pipeline:
             self._report_state(stmt, ok)
         return ok
 
+    def fail(self, stmt: Statement, message: str) -> bool:
+        """Report a failure the shell itself found (not an exception); False."""
+        self.failures += 1
+        self.shell.output.error(f"{self._where(stmt)}{message}")
+        return False
+
     def _where(self, stmt: Statement, line: int = 0) -> str:
         """``FILE:LINE: `` in a script; elsewhere (``-c``, the prompt) ``line N: ``
         only for a statement of several lines, as psql names no line there."""
@@ -132,6 +169,8 @@ class Pipeline:
                     self.on_statement()
                 if not ok and self.shell.settings.on_error_stop:
                     break
+            else:
+                self.end_of_input()
         except QuitRequested:
             pass
         return ExitStatus.STATEMENT_FAILED if self.failures else ExitStatus.OK
@@ -153,8 +192,20 @@ def run_nested(shell: Shell, statements: Iterable[Statement], source: str | None
     on-error policy. ``\\q`` inside it quits the shell (QuitRequested passes
     through). Raises NestedFailure when one of its statements failed."""
     inner = Pipeline(shell, source)
-    for stmt in statements:
+    rest = iter(statements)
+    for stmt in rest:
         if not inner.execute(stmt) and shell.settings.on_error_stop:
+            skipped = sum(1 for _ in rest)  # read, not run: say how much the error left out
+            if skipped:
+                shell.output.note(
+                    f"{source or 'the script'}: {skipped} more {_plural(skipped)} not run after the error"
+                )
             break
+    else:
+        inner.end_of_input()
     if inner.failures:
         raise NestedFailure
+
+
+def _plural(n: int) -> str:
+    return "statement was" if n == 1 else "statements were"

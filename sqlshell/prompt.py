@@ -10,8 +10,11 @@ or is a meta-command), otherwise it inserts a newline, as psql does.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from prompt_toolkit import PromptSession
+from prompt_toolkit.application import run_in_terminal
+from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.enums import DEFAULT_BUFFER, EditingMode
 from prompt_toolkit.filters import has_focus
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
@@ -19,7 +22,9 @@ from prompt_toolkit.lexers import DynamicLexer, Lexer, PygmentsLexer
 from pygments.lexers.sql import PostgresLexer, SqlLexer
 
 from sqlshell import lockwatch
+from sqlshell.assist import assistance_word, hint
 from sqlshell.completion import SqlCompleter
+from sqlshell.continuation import STATEMENT, marker, open_state
 from sqlshell.history import open_history
 from sqlshell.split import is_complete
 from sqlshell.toolbar import toolbar_text
@@ -28,6 +33,47 @@ if TYPE_CHECKING:
     from sqlshell.state import Shell
 
 _LEXERS: dict[bool, Lexer] = {}
+# The statement typed before a meta-command that ran at once (psql keeps its query buffer).
+_CARRIED: WeakKeyDictionary[Buffer, str] = WeakKeyDictionary()
+
+
+def guide(shell: Shell, buf: Buffer, before: str, last: str) -> bool:
+    """Enter on a continuation line (``before`` is the unfinished statement):
+    a meta-command runs at once, as in psql, and the statement waits at the
+    next prompt; ``quit``/``exit``/``help`` say what to type instead. True when
+    the line was handled."""
+    state = open_state(before + "\n", shell.db.nested_comments)
+    line = last.strip()
+    if state in (STATEMENT, "(") and line.startswith("\\") and line[1:2] not in ("", ";", ":"):
+        _CARRIED[buf] = before + "\n"
+        buf.text = line
+        buf.validate_and_handle()
+        return True
+    word = assistance_word(last)
+    if word is not None:
+        told = hint(word, state)
+        run_in_terminal(lambda: shell.output.note(told))
+    return False
+
+
+def carried(session: PromptSession[str]) -> str:
+    """The unfinished statement to put back at the next prompt ("" if none)."""
+    return _CARRIED.pop(session.default_buffer, "")
+
+
+def continuation(shell: Shell, session: PromptSession[str]) -> Any:
+    """The continuation prompt: what the lines above leave open (psql's ``-#``,
+    ``'#``, ``(#``, ``$#`` idea): ``-`` a statement, ``'``/``"`` a quote,
+    ``(`` a parenthesis, ``$$`` a dollar quote, ``/*`` a comment."""
+
+    def text(width: int, line_number: int, wrap_count: int) -> str:
+        if wrap_count:
+            return " " * width
+        lines = session.default_buffer.document.lines[:line_number]
+        mark = marker(open_state("\n".join(lines) + "\n", shell.db.nested_comments))
+        return (mark + "> ").rjust(width)
+
+    return text
 
 
 def key_bindings(shell: Shell) -> KeyBindings:
@@ -41,9 +87,13 @@ def key_bindings(shell: Shell) -> KeyBindings:
         if state is not None and state.current_completion is not None:
             buf.complete_state = None  # Enter in the completion menu takes the completion
             return
-        if is_complete(buf.text, shell.db.nested_comments) or buf.text.strip() in ("", "quit", "exit"):
+        text = buf.text
+        complete = is_complete(text, shell.db.nested_comments, shell.standard_conforming_strings())
+        if complete or assistance_word(text) is not None:
             buf.validate_and_handle()
-        else:
+            return
+        before, _, last = text.rpartition("\n")
+        if (before and not guide(shell, buf, before, last)) or not before:
             buf.insert_text("\n")
 
     @kb.add("escape", "enter", filter=has_focus(DEFAULT_BUFFER))
@@ -77,4 +127,7 @@ def make_session(shell: Shell, **kwargs: Any) -> PromptSession[str]:
     options.update(kwargs)
     if options.get("history") is None:
         options["history"] = open_history(settings.history_size)
-    return PromptSession(**options)
+    session: PromptSession[str] = PromptSession(**options)
+    if "prompt_continuation" not in kwargs:
+        session.prompt_continuation = continuation(shell, session)
+    return session

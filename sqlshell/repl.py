@@ -12,12 +12,13 @@ psql's transaction indicator (``*`` open, ``!`` failed).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from prompt_toolkit import PromptSession
 
 from sqlshell import __version__
+from sqlshell.assist import HELP, assistance_word
 from sqlshell.cancel import Canceller
 from sqlshell.catalog import catalog_for, refresh
 from sqlshell.commands.core import QuitRequested
@@ -27,7 +28,8 @@ from sqlshell.exitstatus import ExitStatus
 from sqlshell.lockwatch import watching
 from sqlshell.pager import PagedStream, pager_command, usable
 from sqlshell.pipeline import Pipeline
-from sqlshell.prompt import make_session
+from sqlshell.prompt import carried, make_session
+from sqlshell.querysend import is_watch
 from sqlshell.source import text_statements
 from sqlshell.split import Kind, Statement
 from sqlshell.state import Shell
@@ -48,16 +50,22 @@ def run_repl(shell: Shell, session: PromptSession[str] | None = None, **session_
     out = shell.output
     out.note(f"sqlshell {__version__}: {shell.db.display_url} ({shell.db.dialect}), {shell.mode.value} mode")
     out.note("\\? lists the meta-commands, \\q quits")
+    shell.on_edited = session.history.append_string  # \e's statement joins the history
     while True:
         try:
-            text = session.prompt(shell.prompt_text)
+            text = session.prompt(shell.prompt_text, default=carried(session))
         except KeyboardInterrupt:
             continue  # Ctrl-C at the prompt clears the line
         except EOFError:
             if _may_quit(shell):
                 break
             continue
-        if text.strip() in ("quit", "exit"):
+        word = assistance_word(text)
+        if word == "help":
+            out.write(HELP)
+            out.flush()
+            continue
+        if word == "quit":
             if _may_quit(shell):
                 break
             continue
@@ -75,19 +83,22 @@ class _Loop:
     def __init__(self, shell: Shell) -> None:
         self.shell = shell
         self.pipeline = Pipeline(shell)
+        self.pipeline.conditions = shell.conditions  # the prompt shows a skipped \if branch
         self.canceller = Canceller()
         self.ddl_in_transaction = False
 
     def run(self, text: str) -> None:
+        self.pipeline.conditions.last_line = 0  # each input counts its lines from 1
         shell = self.shell
-        statements = text_statements(text, shell.db.nested_comments)
+        statements = text_statements(text, shell.db.nested_comments, shell.standard_conforming_strings)
         for i, stmt in enumerate(statements):
             if not self._confirmed(stmt):
                 rest = " (nor the rest of the input)" if i < len(statements) - 1 else ""
                 shell.output.note(f"not run{rest}")
                 return
             try:
-                with paging(shell), self.canceller.armed(), watching(shell):
+                # \watch never ends by itself: its output goes straight to the screen.
+                with paging(shell) if not is_watch(stmt) else nullcontext(), self.canceller.armed(), watching(shell):
                     self.pipeline.execute(stmt)
             except KeyboardInterrupt:
                 # Ctrl-C while rows were being printed (a running statement is cancelled
@@ -104,6 +115,8 @@ class _Loop:
         settings = self.shell.settings
         if stmt.kind is not Kind.SQL or not (settings.interactive and settings.destructive_warning):
             return True
+        if not self.pipeline.conditions.active:
+            return True  # a skipped \if branch: it will not run
         reason = destructive_reason(stmt.text)
         if reason is None:
             return True
@@ -166,9 +179,13 @@ def _may_quit(shell: Shell) -> bool:
     if work is None:
         return True
     out = shell.output
-    question = f"{work}: [c]ommit, [r]ollback, or [s]tay? "
+    failed = shell.txn().state == "failed"  # nothing to commit: only roll back or stay
+    question = f"{work}: {'' if failed else '[c]ommit, '}[r]ollback, or [s]tay? "
     while True:
         answer = ask(question).strip().lower() or "s"
+        if answer in ("c", "commit") and failed:
+            out.note("the transaction has failed: it can only be rolled back")
+            continue
         if answer in ("c", "commit"):
             from sqlalchemy.exc import DBAPIError
 

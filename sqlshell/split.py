@@ -26,7 +26,8 @@ What it knows, following psql's lexer (psqlscan.l):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 __all__ = ["Kind", "Splitter", "Statement", "is_complete", "split"]
@@ -59,6 +60,14 @@ _TAG_CONT = r"[^\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]"  # a dollar-quote tag
 # while BEGIN … END is tracked, that cannot start an identifier either).
 _PLAIN = re.compile(r"[^'\"\-/$;()\\]+")
 _PLAIN_TRACKING = re.compile(r"[\x00-\x21\x23\x25\x26\x2a-\x2c\x2e\x30-\x3a\x3c-\x40\x5b\x5d\x5e\x60\x7b-\x7f]+")
+# The fast path through ordinary text (standard strings, no BEGIN … END to track):
+# plain characters, '…' literals ('a''b' is two of them, with the same effect)
+# and parentheses holding only those, in one regex call. It stops at what
+# needs a closer look: E'…' (any quote after an e), comments, dollar quotes,
+# ";", a backslash, nested or unclosed parentheses, and a "-" or "/" whose
+# next character has not arrived.
+_FAST_ATOM = r"[^'\"\-/$;()\\]++|-(?=[^-])|/(?=[^*])|(?<![eE])'[^']*+'"
+_PLAIN_FAST = re.compile(r"(?:" + _FAST_ATOM + r"|\((?:" + _FAST_ATOM + r")*+\))*+")
 _IDENT = re.compile(_IDENT_START + _IDENT_CONT + "*")
 _DOLLAR = re.compile(r"\$(" + _IDENT_START + _TAG_CONT + r"*)?\$")
 _SPACE_OR_LINE_COMMENT = re.compile(r"(?:\s+|--[^\n]*\n)+")
@@ -126,28 +135,19 @@ def _body_tracking(words: list[str], triggers: bool) -> bool:
 # (The server takes FROM STDOUT as a synonym, and so does psql.)
 _COPY_FROM_STDIN = re.compile(r"(?:\s|/\*.*?\*/)*copy\b[^;]*\bfrom\s+std(?:in|out)\b", re.IGNORECASE | re.DOTALL)
 _COPY_END = re.compile(r"^\\\.\r?$", re.MULTILINE)
-_WAIT = (-1, -1, -1)
 # SET [SESSION|LOCAL] standard_conforming_strings TO|= value, and RESET (on).
 _STANDARD_STRINGS = re.compile(
     r"\s*(?:set\s+(?:session\s+|local\s+)?standard_conforming_strings\s*(?:to|=)\s*('?\w+'?)"
     r"|reset\s+standard_conforming_strings\b)",
     re.IGNORECASE,
-)  # the data's end has not arrived yet
-
-
-def _copy_data(buf: str, stmt_end: int, final: bool) -> tuple[int, int, int]:
-    """(start, end, resume) of the data lines after a COPY … FROM STDIN ending at
-    ``stmt_end``: they start on the next line and end before a line ``\\.``
-    (or at the end of the input); scanning resumes after that line."""
-    nl = buf.find("\n", stmt_end)
-    if nl < 0:
-        return (len(buf), len(buf), len(buf)) if final else _WAIT
-    start = nl + 1
-    end = _COPY_END.search(buf, start)
-    if end is None:
-        return (start, len(buf), len(buf)) if final else _WAIT
-    resume = buf.find("\n", end.end())
-    return start, end.start(), len(buf) if resume < 0 else resume + 1
+)
+# What the end of a chunk may cut short, so the scan waits for more input
+# before deciding: the start of a "--" comment, of a dollar-quote tag, and what
+# may still become an E'…' quote continuation (blanks and comments only).
+_PARTIAL_LINE_COMMENT = re.compile(r"-(?:-[^\n]*+)?\Z")
+_PARTIAL_DOLLAR = re.compile(r"\$(?:" + _IDENT_START + _TAG_CONT + r"*+)?\Z")
+_PARTIAL_QUOTE_CONTINUE = re.compile(r"(?:[ \t\n\r\f]++|--[^\n\r]*+)*+-?\Z")
+_BLANKS = " \t\r\f\v"
 
 
 def _prefixed_literal(buf: str, i: int, lo: int) -> bool:
@@ -158,7 +158,75 @@ def _prefixed_literal(buf: str, i: int, lo: int) -> bool:
 
 
 class _Incomplete(Exception):
-    """The buffer ends inside a statement; wait for more input."""
+    """The buffer ends inside a statement; wait for more input.
+
+    ``resume``: where the next scan goes on (-1: where the scan stood);
+    ``token``: the token it is inside (``'`` ``E`` ``"`` ``--`` ``/*`` ``$``,
+    or "" between tokens), with the comment ``depth`` or the dollar ``tag``."""
+
+    def __init__(self, resume: int = -1, token: str = "", depth: int = 0, tag: str = "") -> None:
+        super().__init__()
+        self.resume, self.token, self.depth, self.tag = resume, token, depth, tag
+
+
+@dataclass(slots=True)
+class _Scan:
+    """An unfinished statement's scan, kept between feeds: the next feed goes on
+    where this one stopped instead of rescanning the statement from its start
+    (which made a 9 MB statement fed in 64 KiB chunks quadratic). Positions are
+    indices into the splitter's buffer; the text already scanned and cut off
+    the buffer is kept in ``head``, meta-command lines already taken out."""
+
+    start: int  # the statement's first character (0 once text before it was cut off)
+    line: int  # its line in the input
+    i: int  # where scanning goes on
+    lo: int  # no identifier runs across it (see _ident_run)
+    plain: re.Pattern[str]
+    fresh: bool = True  # the first word has not been looked at yet
+    paren: int = 0
+    begin_depth: int = 0
+    body: bool = False
+    words: list[str] = field(default_factory=list)
+    token: str = ""  # inside a token (see _Incomplete)
+    depth: int = 0
+    tag: str = ""
+    metas: list[tuple[int, int, str | None]] = field(default_factory=list)
+    emitted: int = 0  # metas already returned by a feed (psql runs them at once)
+    had_metas: bool = False
+    head: list[str] = field(default_factory=list)
+    text_from: int = 0  # where the statement's text not in head starts
+
+    def shift(self, by: int) -> None:
+        self.start, self.lo = max(self.start - by, 0), max(self.lo - by, 0)
+        self.i -= by
+        self.text_from -= by
+        self.metas = [(ms - by, me - by, literal) for ms, me, literal in self.metas]
+
+    def copy(self) -> _Scan:
+        return replace(self, words=list(self.words), metas=list(self.metas), head=list(self.head))
+
+
+@dataclass(slots=True)
+class _CopyData:
+    """A COPY … FROM STDIN whose data lines have not all arrived: the lines
+    seen so far are kept in ``head``; the buffer starts at the first line not
+    known to be complete, so nothing is searched twice."""
+
+    text: str
+    line: int
+    terminator: str
+    search: int  # where to look next: for the end of the COPY line, then for "\."
+    data_start: int = -1  # -1 until the COPY line has ended
+    data_line: int = 0
+    head: list[str] = field(default_factory=list)
+
+    def shift(self, by: int) -> None:
+        self.search -= by
+        if self.data_start >= 0:
+            self.data_start -= by
+
+    def copy(self) -> _CopyData:
+        return replace(self, head=list(self.head))
 
 
 class Splitter:
@@ -166,41 +234,57 @@ class Splitter:
     statements, call ``finish()`` at end of input for a final statement
     without ``;``.
 
-    Unfinished text is rescanned from the start of its statement on the next
-    feed; callers feeding large inputs should feed big chunks (the script
-    source reads 64 KiB at a time) so rescans stay cheap.
+    Splitting is linear in the input however it is chunked: an unfinished
+    statement's scan is kept (``_Scan``) and goes on where it stopped, and the
+    text it has passed leaves the buffer, so a feed costs what it brings.
+
+    ``server_strings``, when given, is asked before each statement for the
+    server's ``standard_conforming_strings`` (None: unknown), as psql follows
+    the server's parameter status; ``iter_feed`` splits lazily so that a
+    statement is scanned only after the ones before it have run.
     """
 
-    def __init__(self, nested_comments: bool = True) -> None:
+    def __init__(self, nested_comments: bool = True, server_strings: Callable[[], bool | None] | None = None) -> None:
         self.nested_comments = nested_comments
+        self.server_strings = server_strings
         self._buf = ""
         # Start of the unconsumed text in self._buf.  Finished statements are
         # consumed by moving this offset; the buffer is cut once per feed, not
         # once per statement (which made splitting a script quadratic).
         self._pos = 0
         self._line = 1  # line number of self._buf[self._pos]
-        self._metas_done = 0  # meta-commands already emitted from inside the pending statement
+        self._scan: _Scan | None = None  # the unfinished statement
+        self._copy: _CopyData | None = None  # a COPY waiting for its data
         self.standard_strings = True  # PostgreSQL's standard_conforming_strings (SET … off: '\'' escapes)
 
     # -- public API ---------------------------------------------------------
 
     def feed(self, text: str) -> list[Statement]:
+        return list(self.iter_feed(text))
+
+    def iter_feed(self, text: str) -> Iterator[Statement]:
+        """Like ``feed``, but each statement is split only when the one before
+        it has been taken (and run): what it changed on the server counts."""
         self._buf += text
         return self._drain(final=False)
 
     def finish(self) -> list[Statement]:
-        out = self._drain(final=True)
-        self._buf = ""
-        self._metas_done = 0
-        return out
+        return list(self.iter_finish())
+
+    def iter_finish(self) -> Iterator[Statement]:
+        yield from self._drain(final=True)
+        self._buf, self._pos, self._scan, self._copy = "", 0, None, None
 
     def pending_is_blank(self) -> bool:
         """True when finishing now would produce no statement: nothing but
         whitespace and complete comments is pending (meta-commands met inside
         the pending text were already returned by ``feed()``)."""
         probe = Splitter(self.nested_comments)
-        probe._buf, probe._metas_done = self._buf, self._metas_done
-        return not probe._drain(final=True)
+        probe._buf, probe._pos, probe._line = self._buf, self._pos, self._line
+        probe.standard_strings = self.standard_strings
+        probe._scan = self._scan.copy() if self._scan is not None else None
+        probe._copy = self._copy.copy() if self._copy is not None else None
+        return not probe.finish()
 
     # -- scanning -----------------------------------------------------------
 
@@ -216,287 +300,433 @@ class Splitter:
             if not text.startswith("/*", pos):
                 return False
             try:
-                pos = self._skip_block_comment(text, pos)
+                pos = self._skip_block_comment(text, pos + 2, 1, False)
             except _Incomplete:
                 return False
 
-    def _drain(self, final: bool) -> list[Statement]:
+    def _drain(self, final: bool) -> Iterator[Statement]:
         buf = self._buf
         try:
-            return self._drain_buffer(buf, final)
+            yield from self._drain_buffer(buf, final)
         finally:
-            self._buf = buf[self._pos :]
-            self._pos = 0
+            # The consumed text (finished statements, text an unfinished one has passed) leaves the buffer.
+            shift = self._pos
+            if shift:
+                self._buf = buf[shift:]
+                self._pos = 0
+                if self._scan is not None:
+                    self._scan.shift(shift)
+                if self._copy is not None:
+                    self._copy.shift(shift)
 
-    def _drain_buffer(self, buf: str, final: bool) -> list[Statement]:
-        out: list[Statement] = []
+    def _drain_buffer(self, buf: str, final: bool) -> Iterator[Statement]:
         n = len(buf)
         while True:
-            pos = self._pos
-            m = _SPACE_OR_LINE_COMMENT.match(buf, pos)
-            start = m.end() if m else pos
-            if final:
-                tm = _TRAILING_LINE_COMMENT.match(buf, start)
-                if tm:
-                    start = tm.end()
-            if start >= n:
-                self._consume(start)
-                return out
-            if buf[start] == "\\" and buf[start + 1 : start + 2] not in (";", ":"):
-                end = buf.find("\n", start)
-                if end < 0:
-                    if not final:
-                        self._consume(start)
-                        return out
-                    end = n
-                out.append(Statement(Kind.META, buf[start:end].rstrip(), self._line_at(start)))
-                self._consume(end)
+            if self._copy is not None:
+                stmt = self._copy_data(buf, self._copy, final)
+                if stmt is None:
+                    return
+                self._copy = None
+                yield stmt
                 continue
-            metas: list[tuple[int, int, str | None]] = []
+            st = self._scan
+            if st is None:
+                pos = self._pos
+                m = _SPACE_OR_LINE_COMMENT.match(buf, pos)
+                start = m.end() if m else pos
+                if final:
+                    tm = _TRAILING_LINE_COMMENT.match(buf, start)
+                    if tm:
+                        start = tm.end()
+                elif _PARTIAL_LINE_COMMENT.match(buf, start):
+                    self._consume(start)  # a comment (or not) the next chunk decides
+                    return
+                if start >= n:
+                    self._consume(start)
+                    return
+                if buf[start] == "\\" and buf[start + 1 : start + 2] not in (";", ":"):
+                    end = buf.find("\n", start)
+                    if end < 0:
+                        if not final:
+                            self._consume(start)
+                            return
+                        end = n
+                    line = self._line_at(start)
+                    self._consume(end)
+                    yield Statement(Kind.META, buf[start:end].rstrip(), line)
+                    continue
+                if self.server_strings is not None:
+                    server = self.server_strings()
+                    if server is not None:
+                        self.standard_strings = server
+                st = self._scan = _Scan(start, self._line_at(start), start, start, _PLAIN_TRACKING, text_from=start)
             try:
-                stmt_end, terminator = self._scan_sql(buf, start, final, metas)
+                stmt_end, terminator = self._scan_sql(buf, st, final)
             except _Incomplete:
                 # psql runs a meta-command met inside an unfinished statement at once.
-                out.extend(self._meta_statements(buf, metas))
-                self._metas_done = len(metas)
-                return out
-            line = self._line_at(start)
-            text, new_metas = self._assemble(buf, start, stmt_end, metas)
-            out.extend(new_metas)
-            copy = _copy_data(buf, stmt_end, final) if _COPY_FROM_STDIN.match(text) else None
-            if copy is _WAIT:
-                self._metas_done = len(metas)
-                return out
-            self._metas_done = 0
+                metas = self._meta_statements(buf, st.metas, st.emitted)
+                st.emitted = len(st.metas)
+                self._cut(buf, st)
+                yield from metas
+                return
+            self._scan = None
+            text, new_metas = self._assemble(buf, st, stmt_end)
             consumed = stmt_end
             terminator_text = ""
             if terminator:
                 consumed = terminator[1]
                 terminator_text = buf[terminator[0] : terminator[1]].rstrip()
-            # Nothing but comments (psql would send them, the server would do
-            # nothing; "/* c */ \g" does not re-run the previous query).
             scs = _STANDARD_STRINGS.match(text)
             if scs:
                 # psql follows the server's standard_conforming_strings: with it off,
                 # a backslash escapes in every '…' literal of the statements after.
                 self.standard_strings = (scs.group(1) or "on").strip("'").lower() not in ("off", "false", "0", "no")
-            if copy is not None:
-                data_start, data_end, consumed = copy
-                data_line = self._line_at(data_start)
-                out.append(Statement(Kind.SQL, text, line, terminator_text, buf[data_start:data_end], data_line))
-            elif not self._blank(text):
-                out.append(Statement(Kind.SQL, text, line, terminator_text))
+            if _COPY_FROM_STDIN.match(text):
+                self._copy = _CopyData(text, st.line, terminator_text, stmt_end)
+                self._consume(stmt_end)
+                yield from new_metas
+                continue
             self._consume(consumed)
+            yield from new_metas
+            # Nothing but comments (psql would send them, the server would do
+            # nothing; "/* c */ \g" does not re-run the previous query).
+            if not self._blank(text):
+                yield Statement(Kind.SQL, text, st.line, terminator_text)
+
+    def _copy_data(self, buf: str, cd: _CopyData, final: bool) -> Statement | None:
+        """The COPY statement with its data, once the data lines up to a line ``\\.``
+        (or the end of the input) are in; None while they are still coming.
+        The data start on the line after the COPY."""
+        n = len(buf)
+        if cd.data_start < 0:
+            nl = buf.find("\n", cd.search)
+            if nl < 0:
+                if not final:
+                    self._consume(n)  # the rest of the COPY line is not data
+                    cd.search = n
+                    return None
+                nl = n - 1
+            cd.data_start = cd.search = nl + 1
+            cd.data_line = self._line_at(cd.data_start)
+        end = _COPY_END.search(buf, cd.search)
+        if end is not None and end.end() >= n and not final:
+            end = None  # "\." may go on in the next chunk
+        if end is None:
+            if final:
+                data, resume = "".join(cd.head) + buf[cd.data_start : n], n
+            else:
+                # Complete lines are data (no "\." among them): keep them, and
+                # look again from the line still arriving.
+                keep = max(buf.rfind("\n", cd.data_start, n) + 1, cd.data_start)
+                if keep > cd.data_start:
+                    cd.head.append(buf[cd.data_start : keep])
+                cd.data_start = cd.search = keep
+                self._consume(keep)
+                return None
+        else:
+            data = "".join(cd.head) + buf[cd.data_start : end.start()]
+            nl = buf.find("\n", end.end())
+            resume = n if nl < 0 else nl + 1
+        self._consume(resume)
+        return Statement(Kind.SQL, cd.text, cd.line, cd.terminator, data, cd.data_line)
 
     def _line_at(self, index: int) -> int:
         return self._line + self._buf.count("\n", self._pos, index)
 
-    def _meta_statements(self, buf: str, metas: list[tuple[int, int, str | None]]) -> list[Statement]:
+    def _meta_statements(self, buf: str, metas: list[tuple[int, int, str | None]], done: int) -> list[Statement]:
         """The meta-commands in ``metas`` not emitted yet (lines counted in one pass)."""
         out, line, pos = [], self._line, self._pos
-        for ms, me, literal in metas[self._metas_done :]:
+        for ms, me, literal in metas[done:]:
             if literal is None:
                 line += buf.count("\n", pos, ms)
                 pos = ms
                 out.append(Statement(Kind.META, buf[ms:me].strip(), line))
         return out
 
-    def _assemble(
-        self, buf: str, start: int, end: int, metas: list[tuple[int, int, str | None]]
-    ) -> tuple[str, list[Statement]]:
-        """Cut meta-command lines out of a statement's text (and turn ``\\;`` /
-        ``\\:`` into ``;`` / ``:``); return the SQL text and the meta-commands
-        not yet emitted."""
-        if not metas:
-            return buf[start:end].rstrip(), []
-        parts, pos = [], start
-        for ms, me, literal in metas:
+    def _assemble(self, buf: str, st: _Scan, end: int) -> tuple[str, list[Statement]]:
+        """The statement's SQL text: meta-command lines cut out, ``\\;`` / ``\\:``
+        turned into ``;`` / ``:``; and the meta-commands not yet emitted."""
+        if not st.metas and not st.head:
+            return buf[st.text_from : end].rstrip(), []
+        parts, pos = list(st.head), st.text_from
+        for ms, me, literal in st.metas:
             parts.append(buf[pos:ms])
             if literal is not None:
                 parts.append(literal)
             pos = me
         parts.append(buf[pos:end])
-        return "".join(parts).strip(), self._meta_statements(buf, metas)
+        text = "".join(parts)
+        text = text.strip() if st.had_metas or st.metas else text.rstrip()
+        return text, self._meta_statements(buf, st.metas, st.emitted)
+
+    def _cut(self, buf: str, st: _Scan) -> None:
+        """Let the text an unfinished statement's scan has passed leave the buffer
+        (into ``st.head``), keeping what the scan may still look back at: the
+        identifier run before where it goes on, two characters more (``U&'``),
+        and the blanks back to the line's start (a meta-command alone on its line)."""
+        k = st.i if st.token else _ident_run(buf, st.i, st.lo)
+        k = max(st.start, k - 2)
+        b = k
+        while b > st.start and buf[b - 1] in _BLANKS:
+            b -= 1
+        if b > st.start and buf[b - 1] == "\n":
+            k = b - 1
+        head, pos, keep = st.head, st.text_from, []
+        for meta in st.metas:
+            ms, me, literal = meta
+            if ms < k:
+                head.append(buf[pos:ms])
+                if literal is not None:
+                    head.append(literal)
+                pos = me
+                st.had_metas = True
+            else:
+                keep.append(meta)
+        if pos < k:
+            head.append(buf[pos:k])
+            pos = k
+        st.metas, st.emitted, st.text_from = keep, len(keep), pos
+        self._consume(k)
 
     def _consume(self, n: int) -> None:
         self._line += self._buf.count("\n", self._pos, n)
         self._pos = n
 
-    def _scan_sql(
-        self, buf: str, pos: int, final: bool, metas: list[tuple[int, int, str | None]]
-    ) -> tuple[int, tuple[int, int] | None]:
-        """Find the end of the SQL statement starting at ``pos``.
+    def _scan_sql(self, buf: str, st: _Scan, final: bool) -> tuple[int, tuple[int, int] | None]:
+        """Find the end of the SQL statement ``st`` scans, going on where it stopped.
 
         Returns (end index just past the ``;``, span of a terminating
         \\g-style meta-command or None); meta-command spans met inside the
-        statement are appended to ``metas`` as (start, end, None), ``\\;`` and
+        statement are appended to ``st.metas`` as (start, end, None), ``\\;`` and
         ``\\:`` as (start, end, the character they stand for).
-        Raises _Incomplete when the statement is not finished and not ``final``.
+        Raises _Incomplete, with ``st`` saying where to go on, when the
+        statement is not finished and not ``final``.
         """
         n = len(buf)
-        paren = 0
-        begin_depth = 0
-        # Like psql, look at the statement's first identifiers (whatever
-        # precedes them) until they show it is no body-bearing CREATE.
-        body = False  # BEGIN … END is a body: psql's CREATE FUNCTION|PROCEDURE rule, or a trigger
-        words: list[str] = []
-        plain = _PLAIN_TRACKING
-        i = lo = pos  # lo: no identifier runs across it (its last char may be a closing "$")
-        im = _IDENT.match(buf, pos)
-        if im and im.group(0).lower() != "create":
-            plain, i = _PLAIN, im.end()  # the usual case, settled at once
-        while i < n:
-            m = plain.match(buf, i)
-            if m:
-                i = m.end()
-                if i >= n:
-                    break
-            c = buf[i]
-            if c == ";":
-                if paren == 0 and begin_depth == 0:
-                    return i + 1, None
-                i += 1
-            elif c == "'":
-                escape = i > lo and buf[i - 1] in "eE" and _starts_token(buf, i - 1, lo)
-                if not escape and not self.standard_strings:
-                    # standard_conforming_strings off: '…' escapes, but not U&'…', B'…', X'…'
-                    escape = not _prefixed_literal(buf, i, lo)
-                i = self._skip_escape_string(buf, i + 1, final) if escape else self._skip_string(buf, i + 1, final)
-            elif c == '"':
-                j = buf.find('"', i + 1)
-                if j < 0:
-                    return self._unterminated(n, final)
-                i = j + 1
-            elif c == "-":
-                if buf.startswith("--", i):
-                    j = buf.find("\n", i)
-                    i = n if j < 0 else j + 1
-                else:
+        if st.fresh:
+            # Like psql, look at the statement's first identifiers (whatever
+            # precedes them) until they show it is no body-bearing CREATE.
+            im = _IDENT.match(buf, st.i)
+            if im and im.end() >= n and not final:
+                raise _Incomplete  # the first word may go on in the next chunk
+            st.fresh = False
+            if im and im.group(0).lower() != "create":
+                st.plain, st.i = self._plain(), im.end()  # the usual case, settled at once
+        if st.token:
+            try:
+                st.i = self._end_token(buf, st, final)
+            except _Incomplete as exc:
+                st.i, st.depth = exc.resume, exc.depth
+                raise
+            st.token = ""
+        pos, i, lo, plain, paren, begin_depth = st.start, st.i, st.lo, st.plain, st.paren, st.begin_depth
+        body, words, metas = st.body, st.words, st.metas  # body: BEGIN … END is a body (function, trigger)
+        try:
+            while i < n:
+                m = plain.match(buf, i)
+                if m:
+                    i = m.end()
+                    if i >= n:
+                        break
+                c = buf[i]
+                if c == ";":
+                    if paren == 0 and begin_depth == 0:
+                        return i + 1, None
                     i += 1
-            elif c == "/":
-                if buf.startswith("/*", i):
-                    try:
-                        i = self._skip_block_comment(buf, i)
-                    except _Incomplete:
-                        return self._unterminated(n, final)
-                else:
-                    i += 1
-            elif c == "$":
-                dm = _DOLLAR.match(buf, i)
-                if not dm:
-                    i += 1
-                elif _dollar_glued(buf, i, lo):
-                    i = _IDENT_REST.match(buf, i).end()  # the rest of the identifier, at once
-                else:
-                    j = buf.find(dm.group(0), dm.end())
+                elif c == "'":
+                    escape = i > lo and buf[i - 1] in "eE" and _starts_token(buf, i - 1, lo)
+                    if not escape and not self.standard_strings:
+                        # standard_conforming_strings off: '…' escapes, but not U&'…', B'…', X'…'
+                        escape = not _prefixed_literal(buf, i, lo)
+                    i = _skip_escape_string(buf, i + 1, final) if escape else _skip_string(buf, i + 1, final)
+                elif c == '"':
+                    j = buf.find('"', i + 1)
                     if j < 0:
-                        return self._unterminated(n, final)
-                    i = lo = j + len(dm.group(0))
-            elif c == "(":
-                paren += 1
-                i += 1
-            elif c == ")":
-                if paren:
-                    paren -= 1
-                i += 1
-            elif c == "\\":
-                literal = buf[i + 1 : i + 2]
-                if literal in (";", ":"):
-                    # psql puts the bare character into the query; "\;" also
-                    # starts a new command for the BEGIN … END heuristic.
-                    metas.append((i, i + 2, literal))
-                    i += 2
-                    if literal == ";":
-                        body, words, plain = False, [], _PLAIN_TRACKING
-                    continue
-                end = buf.find("\n", i)
-                if end < 0:
-                    if not final:
-                        raise _Incomplete
-                    end = n
-                name = _META_NAME.match(buf, i).group(1)
-                if name in _TERMINATORS:
-                    return i, (i, end)
-                ms, nl = i, buf.rfind("\n", pos, i)
-                if nl >= 0 and end < n and not buf[nl + 1 : i].strip():
-                    ms, end = nl + 1, end + 1  # alone on its line: psql keeps no trace of the line
-                metas.append((ms, end, None))
-                i = end
-            else:
-                # tracking mode: an identifier or keyword
-                im = _IDENT.match(buf, i)
-                if not im:
+                        if final:
+                            return n, None
+                        raise _Incomplete(n, '"')
+                    i = j + 1
+                elif c == "-":
+                    if i + 1 >= n and not final:
+                        raise _Incomplete(i)
+                    if buf.startswith("--", i):
+                        j = buf.find("\n", i)
+                        if j < 0:
+                            if final:
+                                return n, None
+                            raise _Incomplete(n, "--")
+                        i = j + 1
+                    else:
+                        i += 1
+                elif c == "/":
+                    if i + 1 >= n and not final:
+                        raise _Incomplete(i)
+                    if buf.startswith("/*", i):
+                        i = self._skip_block_comment(buf, i + 2, 1, final)
+                    else:
+                        i += 1
+                elif c == "$":
+                    dm = _DOLLAR.match(buf, i)
+                    if not dm:
+                        if not final and _PARTIAL_DOLLAR.match(buf, i):
+                            raise _Incomplete(i)  # "$tag" may become "$tag$"
+                        i += 1
+                    elif _dollar_glued(buf, i, lo):
+                        j = _IDENT_REST.match(buf, i).end()  # the rest of the identifier, at once
+                        if j >= n and not final:
+                            raise _Incomplete(i)
+                        i = j
+                    else:
+                        tag = dm.group(0)
+                        j = buf.find(tag, dm.end())
+                        if j < 0:
+                            if final:
+                                return n, None
+                            raise _Incomplete(max(dm.end(), n - len(tag) + 1), "$", tag=tag)
+                        i = lo = j + len(tag)
+                elif c == "(":
+                    paren += 1
                     i += 1
-                    continue
-                word = im.group(0).lower()
-                i = im.end()
-                if len(words) < 4:
-                    words.append(word)
-                    body = _body_tracking(words, not self.nested_comments)
-                    if not body and (words[0] != "create" or len(words) == 4):
-                        plain = _PLAIN  # settled: no BEGIN … END body to track
-                if body and paren == 0:
-                    if word == "begin" or (word == "case" and begin_depth):
-                        begin_depth += 1
-                    elif word == "end" and begin_depth:
-                        begin_depth -= 1
-        return self._unterminated(n, final)
+                elif c == ")":
+                    if paren:
+                        paren -= 1
+                    i += 1
+                elif c == "\\":
+                    literal = buf[i + 1 : i + 2]
+                    if literal in (";", ":"):
+                        # psql puts the bare character into the query; "\;" also
+                        # starts a new command for the BEGIN … END heuristic.
+                        metas.append((i, i + 2, literal))
+                        i += 2
+                        if literal == ";":
+                            body, words, plain = False, [], _PLAIN_TRACKING
+                        continue
+                    end = buf.find("\n", i)
+                    if end < 0:
+                        if not final:
+                            raise _Incomplete(i)
+                        end = n
+                    name = _META_NAME.match(buf, i).group(1)
+                    if name in _TERMINATORS:
+                        return i, (i, end)
+                    ms, nl = i, buf.rfind("\n", pos, i)
+                    if nl >= 0 and end < n and not buf[nl + 1 : i].strip():
+                        ms, end = nl + 1, end + 1  # alone on its line: psql keeps no trace of the line
+                    metas.append((ms, end, None))
+                    i = end
+                else:
+                    # tracking mode: an identifier or keyword
+                    im = _IDENT.match(buf, i)
+                    if not im:
+                        i += 1
+                        continue
+                    if im.end() >= n and not final:
+                        raise _Incomplete(i)  # the word may go on in the next chunk
+                    word = im.group(0).lower()
+                    i = im.end()
+                    if len(words) < 4:
+                        words.append(word)
+                        body = _body_tracking(words, not self.nested_comments)
+                        if not body and (words[0] != "create" or len(words) == 4):
+                            plain = self._plain()  # settled: no BEGIN … END body to track
+                    if body and paren == 0:
+                        if word == "begin" or (word == "case" and begin_depth):
+                            begin_depth += 1
+                        elif word == "end" and begin_depth:
+                            begin_depth -= 1
+            if not final:
+                raise _Incomplete(n)
+            return n, None
+        except _Incomplete as exc:
+            st.i = i if exc.resume < 0 else exc.resume
+            st.token, st.depth, st.tag = exc.token, exc.depth, exc.tag
+            st.lo, st.plain, st.paren, st.begin_depth, st.body, st.words = lo, plain, paren, begin_depth, body, words
+            raise
 
-    @staticmethod
-    def _unterminated(n: int, final: bool) -> tuple[int, None]:
-        if not final:
-            raise _Incomplete
-        return n, None
+    def _plain(self) -> re.Pattern[str]:
+        """The regex for text that cannot change the scan's state (no body to track)."""
+        return _PLAIN_FAST if self.standard_strings else _PLAIN
 
-    @staticmethod
-    def _skip_string(buf: str, i: int, final: bool) -> int:
-        """Skip a '…' literal whose opening quote is just before ``i``."""
-        n = len(buf)
-        while True:
-            j = buf.find("'", i)
-            if j < 0 or j + 1 >= n:
-                # unterminated, or a doubled quote may follow in the next chunk
-                if not final:
-                    raise _Incomplete
-                return n
-            if buf[j + 1] != "'":
-                return j + 1
-            i = j + 2
-
-    @staticmethod
-    def _skip_escape_string(buf: str, i: int, final: bool) -> int:
-        """Skip an E'…' literal (backslash escapes, psql's quote continuation)."""
-        n = len(buf)
-        search = _ESTRING_SPECIAL.search
-        while True:
-            m = search(buf, i)
-            j = m.start() if m else n
-            if j + 1 >= n:
-                if not final:
-                    raise _Incomplete
-                return n
-            if buf[j] == "\\" or buf[j + 1] == "'":
-                i = j + 2
-                continue
-            cm = _QUOTE_CONTINUE.match(buf, j + 1)
-            if not cm:
-                return j + 1
-            i = cm.end()
-
-    def _skip_block_comment(self, buf: str, i: int) -> int:
-        if not self.nested_comments:
-            j = buf.find("*/", i + 2)
+    def _end_token(self, buf: str, st: _Scan, final: bool) -> int:
+        """Go on with the token an earlier feed ended inside; returns the index after it."""
+        n, i, token = len(buf), st.i, st.token
+        if token == "'":
+            return _skip_string(buf, i, final)
+        if token == "E":
+            return _skip_escape_string(buf, i, final)
+        if token == "/*":
+            return self._skip_block_comment(buf, i, st.depth, final)
+        if token == "$":
+            j = buf.find(st.tag, i)
             if j < 0:
-                raise _Incomplete
-            return j + 2
-        depth, i = 1, i + 2
-        while depth:
-            m = _BLOCK_COMMENT_TOKEN.search(buf, i)
-            if not m:
-                raise _Incomplete
-            depth += 1 if m.group(0) == "/*" else -1
-            i = m.end()
-        return i
+                if final:
+                    return n
+                raise _Incomplete(max(i, n - len(st.tag) + 1), "$", tag=st.tag)
+            st.lo = j + len(st.tag)
+            return st.lo
+        j = buf.find('"' if token == '"' else "\n", i)  # a quoted identifier or a -- comment
+        if j < 0:
+            if final:
+                return n
+            raise _Incomplete(n, token)
+        return j + 1
+
+    def _skip_block_comment(self, buf: str, i: int, depth: int, final: bool) -> int:
+        """Skip the rest of a /* … */ comment, ``depth`` deep, from ``i`` (past its opening)."""
+        n = len(buf)
+        if not self.nested_comments:
+            j = buf.find("*/", i)
+            if j >= 0:
+                return j + 2
+        else:
+            while depth:
+                m = _BLOCK_COMMENT_TOKEN.search(buf, i)
+                if not m:
+                    break
+                depth += 1 if m.group(0) == "/*" else -1
+                i = m.end()
+            else:
+                return i
+        if final:
+            return n
+        raise _Incomplete(max(i, n - 1), "/*", depth)  # "*/" may straddle the chunks
+
+
+def _skip_string(buf: str, i: int, final: bool) -> int:
+    """Skip a '…' literal from ``i`` (past its opening quote, or at a quote that may be doubled)."""
+    n = len(buf)
+    while True:
+        j = buf.find("'", i)
+        if j < 0 or j + 1 >= n:
+            # unterminated, or a doubled quote may follow in the next chunk
+            if not final:
+                raise _Incomplete(n if j < 0 else j, "'")
+            return n
+        if buf[j + 1] != "'":
+            return j + 1
+        i = j + 2
+
+
+def _skip_escape_string(buf: str, i: int, final: bool) -> int:
+    """Skip an E'…' literal (backslash escapes, psql's quote continuation)."""
+    n = len(buf)
+    search = _ESTRING_SPECIAL.search
+    while True:
+        m = search(buf, i)
+        j = m.start() if m else n
+        if j + 1 >= n:
+            if not final:
+                raise _Incomplete(j, "E")
+            return n
+        if buf[j] == "\\" or buf[j + 1] == "'":
+            i = j + 2
+            continue
+        cm = _QUOTE_CONTINUE.match(buf, j + 1)
+        if not cm:
+            if not final and _PARTIAL_QUOTE_CONTINUE.match(buf, j + 1):
+                raise _Incomplete(j, "E")  # 'a' then a newline: "'b'" may continue it
+            return j + 1
+        i = cm.end()
 
 
 def split(text: str, nested_comments: bool = True) -> list[Statement]:
@@ -505,10 +735,12 @@ def split(text: str, nested_comments: bool = True) -> list[Statement]:
     return s.feed(text) + s.finish()
 
 
-def is_complete(text: str, nested_comments: bool = True) -> bool:
+def is_complete(text: str, nested_comments: bool = True, standard_strings: bool | None = True) -> bool:
     """Would the REPL run this input now? True when every statement in it is
     terminated (by ``;`` or a meta-command) and nothing but blanks remains.
-    An empty input is complete (Enter on an empty prompt does nothing)."""
+    An empty input is complete (Enter on an empty prompt does nothing).
+    ``standard_strings``: the server's standard_conforming_strings (None: unknown, on)."""
     s = Splitter(nested_comments)
+    s.standard_strings = standard_strings is not False
     s.feed(text if text.endswith("\n") else text + "\n")
     return s.pending_is_blank()

@@ -8,14 +8,19 @@ script pipeline) decides what to ask or say.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
+from sqlalchemy.exc import DBAPIError, PendingRollbackError, SQLAlchemyError
+
 from sqlshell.commands.registry import Registry, build_registry
+from sqlshell.conditionals import Conditions
 from sqlshell.database import Database
-from sqlshell.errors import UserError
+from sqlshell.errors import UserError, one_line
 from sqlshell.executors.connection import HeldConnection, TxnSnapshot
 from sqlshell.executors.engine import EngineExecutor
 from sqlshell.output import Output
@@ -90,6 +95,8 @@ class Shell:
         self.output = output
         db.echo_to, db.notice_to = output.warn, output.server  # --echo and the server's notices: stderr
         self.registry = registry or build_registry()
+        self.conditions = Conditions()  # the REPL's \if stack (the prompt shows a skipped branch)
+        self.on_edited: Callable[[str], None] | None = None  # the REPL's history takes what \e ran
         self.mode = Mode.ENGINE
         self.engine_executor = EngineExecutor(db)
         self.held: HeldConnection | None = None  # connection mode
@@ -182,30 +189,77 @@ class Shell:
 
     def txn(self) -> TxnSnapshot:
         holder = self.transactional
-        return holder.snapshot() if holder is not None else TxnSnapshot("idle")
+        if holder is None:
+            return TxnSnapshot("idle")
+        try:
+            return holder.snapshot()
+        except SQLAlchemyError:
+            # The holder cannot even ask its connection (invalidated under a
+            # transaction: \\d after the server closed it): the transaction is gone.
+            return TxnSnapshot("failed", lost=True)
+
+    def standard_conforming_strings(self) -> bool | None:
+        """The server's standard_conforming_strings on the connection the next
+        statement runs on, as the driver last heard it (no query): the held
+        connection or the session's, else the one engine mode last gave back.
+        The splitter follows it, as psql's lexer does. None: not PostgreSQL, or unknown."""
+        if not self.db.is_postgres:
+            return None
+        from sqlshell.serverparams import standard_strings
+
+        driver = None
+        try:
+            if self.held is not None:
+                driver = self.held.conn.connection.driver_connection
+            elif self.session is not None:
+                orm = getattr(self.session, "session", None)  # the ORM Session: ask only one that holds a connection
+                if orm is not None and orm.in_transaction():
+                    driver = orm.connection().connection.driver_connection
+        except Exception:  # an invalidated connection: fall back to what the pool last saw
+            driver = None
+        value = standard_strings(driver) if driver is not None else None
+        return self.db.standard_strings if value is None else value
 
     @property
     def db_label(self) -> str:
-        url = self.db.url
-        if self.db.is_sqlite:
-            name = (url.database or ":memory:").rsplit("/", 1)[-1]
-            return name or ":memory:"
-        return url.database or url.host or self.db.dialect
+        return self.db.label
 
     def prompt_text(self) -> str:
         txn = self.txn()
         staged = ""
         if txn.staged is not None:
             staged = " +{} ~{} -{}".format(*txn.staged)
-        return f"{self.db_label} {self.mode.value}{staged}{txn.indicator}> "
+        skipping = "" if self.conditions.active else " [skipping]"
+        return f"{self.db_label} {self.mode.value}{staged}{txn.indicator}{skipping}> "
 
     # -- end of life ------------------------------------------------------------
 
     def discard_open_work(self) -> list[str]:
-        """Roll back whatever is open; returns what was discarded (to be told)."""
+        """Roll back whatever is open; returns what was discarded (to be told).
+
+        When the connection is already gone (an idle timeout, pg_terminate_backend,
+        a failover) the rollback cannot run: the server has dropped the
+        transaction with the connection, and that is what is told. Only the end
+        of the shell calls this, so the holder is then let go of."""
         holder = self.transactional
-        work = holder.discard() if holder is not None else None
-        return [f"rolled back: {work}"] if work else []
+        if holder is None:
+            return []
+        try:
+            work = holder.open_work()
+        except SQLAlchemyError:
+            work = None
+        try:
+            discarded = holder.discard()
+        except SQLAlchemyError as exc:
+            _let_go(holder)
+            self.held = self.session = None
+            self.mode = Mode.ENGINE
+            what = f"({work})" if work else "(an open transaction)"
+            if _connection_gone(exc):
+                return [f"the connection was lost, and its open work with it: nothing was committed {what}"]
+            why = one_line(str(exc))
+            return [f"could not roll back ({why}); the connection was closed, so nothing was committed {what}"]
+        return [f"rolled back: {discarded}"] if discarded else []
 
     def close(self) -> None:
         """End of the shell. Whatever is still open is rolled back, and said so:
@@ -218,7 +272,27 @@ class Shell:
             self.output.error(f"sqlshell: open work was lost with the connection ({type(exc).__name__})")
         for holder in (self.held, self.session):
             if holder is not None:
-                holder.close()
+                _let_go(holder)
         self.held = self.session = None
         self.output.redirect(None)  # closes a \o file
         self.db.dispose()
+
+
+def _connection_gone(exc: SQLAlchemyError) -> bool:
+    """Did this error come from a connection the server (or the network) closed?"""
+    if isinstance(exc, PendingRollbackError):  # SQLAlchemy invalidated it on an earlier error
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def _let_go(holder: Executor) -> None:
+    """Close a connection or session holder at the end of the shell, whatever
+    state its connection is in: a dead one cannot be closed cleanly, and the
+    server has already rolled back what it held."""
+    try:
+        holder.close()
+    except Exception:
+        for name in ("conn", "session"):  # HeldConnection's Connection, SessionExecutor's Session
+            target = getattr(holder, name, None)
+            with contextlib.suppress(Exception):
+                target.invalidate()  # type: ignore[union-attr]

@@ -1,7 +1,8 @@
 """psql's variables: ``\\set NAME value`` then ``:NAME``, ``:'NAME'`` (a quoted
 literal) and ``:"NAME"`` (a quoted identifier) in SQL, never inside string
 literals, quoted identifiers, dollar quotes or comments. ``::`` casts are not
-variables, and an unknown name is left as it is (as psql does)."""
+variables, and an unknown name is left as it is (as psql does). ``:{?NAME}``
+is TRUE when NAME is set, else FALSE."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ _TOKEN = re.compile(
       | ::                                # a cast
     )
   | :(?P<quote>['"]?)(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P=quote)
+  | :\{\?(?P<test>[A-Za-z_][A-Za-z0-9_]*)\}     # :{?NAME}: is it set? TRUE or FALSE
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -30,6 +32,8 @@ def interpolate(sql: str, variables: dict[str, str]) -> str:
         return sql
 
     def substitute(m: re.Match[str]) -> str:
+        if m.group("test") is not None:
+            return "TRUE" if m.group("test") in variables else "FALSE"
         name = m.group("name")
         if name is None or name not in variables:
             return m.group(0)

@@ -1,5 +1,5 @@
 """The benchmark runner works: ``bench/run.py all --size tiny -n 1`` exits 0 with a
-row for every workload.
+row for every workload, and lists issue #14's targets.
 
 Not a timed test: nothing here looks at a figure.  The runner itself checks
 that each command did its job (exit status, W2's row count, W3's output
@@ -40,12 +40,16 @@ def test_tiny_run_has_a_row_for_every_workload(pg_url: str, tmp_path: Path) -> N
         capture_output=True,
         text=True,
         env=env,
-        timeout=120,
+        timeout=240,
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    rows = [line for line in done.stdout.splitlines() if line[:2] in ("W1", "W2", "W3", "W4")]
-    for workload in ("W1", "W2", "W3", "W4"):
+    workloads = ("W1", "W2", "W3", "W4", "W5")
+    rows = [line for line in done.stdout.splitlines() if line[:2] in workloads]
+    for workload in workloads:
         mine = [row for row in rows if row.startswith(workload) and "sqlshell" in row]
         assert mine, f"no sqlshell row for {workload}:\n{done.stdout}"
     assert "FAILED" not in done.stdout
+    targets = done.stdout.split("Targets (issue #14)", 1)[1]
+    for wanted in ("<= 2x psql", "<= 1.6x psql", "<= 1x psql-1", "<= 2.5x sqlite3", "<= 2x floor", "<= 0.3 s"):
+        assert wanted in targets, f"{wanted!r} not listed:\n{targets}"

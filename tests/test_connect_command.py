@@ -24,7 +24,7 @@ def test_connect_to_another_sqlite_file_keeps_the_mode(tmp_path: Path, shell_dri
     sh.run("\\mode connection")
     out, err = sh.run(f"\\connect {other}")
     assert err == f"connected to {other} (sqlite), connection mode\n"
-    assert sh.prompt.startswith("other.sqlite3 connection")
+    assert sh.prompt.startswith("sqlite:other.sqlite3 connection")
     assert sh.shell.held is not None and sh.shell.held.db is sh.shell.db
     out, err = sh.run("select count(*) as n from only_there;")
     assert err == "" and " 0\n" in out

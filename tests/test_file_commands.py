@@ -61,7 +61,10 @@ def test_a_failure_inside_stops_the_outer_script(sqlite_url: str, tmp_path: Path
     r = run_cli([sqlite_url], input=f"\\i {bad}\nselect 'after' as x;\n")
     assert r.code == 1
     assert " one \n" in r.stdout and "three" not in r.stdout and "after" not in r.stdout
-    assert r.stderr.splitlines() == [f"{bad}:2: ERROR: no such column: nope"]
+    assert r.stderr.splitlines() == [
+        f"{bad}:2: ERROR: no such column: nope",
+        f"{bad}: 1 more statement was not run after the error",
+    ]
 
 
 def test_q_inside_a_script_quits(sqlite_url: str, tmp_path: Path) -> None:

@@ -91,10 +91,10 @@ def test_psql_variables(db_url: str) -> None:
 def test_on_error_stop_variable_and_unsupported_psql_commands(db_url: str) -> None:
     r = run_cli(
         [db_url, "--on-error", "continue"],
-        input="\\pset format wrapped\nselect 1 as a;\n\\set ON_ERROR_STOP on\n\\x9\nselect 2 as b;\n",
+        input="\\setenv X y\nselect 1 as a;\n\\set ON_ERROR_STOP on\n\\x9\nselect 2 as b;\n",
     )
     assert r.code == 1
-    assert "psql's meta-command \\pset is not supported by sqlshell" in r.stderr
+    assert "psql's meta-command \\setenv is not supported by sqlshell" in r.stderr
     assert " a \n" in r.stdout and " b \n" not in r.stdout  # ON_ERROR_STOP stopped it after \x9
 
 

@@ -58,7 +58,8 @@ def _target(shell: Shell, words: list[str]) -> URL:
     a part, as in psql); anything else is a URL or an SQLite file."""
     words = [words[0].rstrip(";"), *words[1:]]  # scripts write "\\c chinook;"
     first = words[0]
-    on_server = not shell.db.is_sqlite and "://" not in first and "/" not in first and "." not in first
+    plain = "://" not in first and "/" not in first and "." not in first and "=" not in first  # "=": conninfo
+    on_server = not shell.db.is_sqlite and plain
     if not on_server:
         if len(words) > 1:
             raise UserError(f"too many arguments: {' '.join(words[1:])}", f"usage: {USAGE}")

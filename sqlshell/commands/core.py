@@ -25,9 +25,14 @@ def quit_(shell: Shell, args: Args) -> Outcome:
     raise QuitRequested
 
 
-@commands.add("\\?", "", "list the meta-commands", aliases=("\\help",))
+@commands.add("\\?", "[COMMAND]", "list the meta-commands, or show one", aliases=("\\help",))
 def help_(shell: Shell, args: Args) -> Outcome:
-    return Outcome.table(["group", "command", "what it does"], list(shell.registry.help_rows()))
+    from sqlshell.commands import helptext
+
+    args.at_most(1, "\\? [COMMAND]")
+    if args.words:
+        return Outcome(raw=[helptext.one(shell.registry, args.words[0])])
+    return Outcome(raw=[helptext.overview(shell.registry)])
 
 
 @commands.add(
@@ -122,5 +127,7 @@ def echo(shell: Shell, args: Args) -> Outcome:
         shell.settings.echo = args.words[0].lower() == "on"
         shell.db.set_echo(shell.settings.echo)
         return Outcome.message(f"SQL echo is {args.words[0].lower()}")
-    shell.output.write(" ".join(args.words) + "\n")  # psql's \echo
+    from sqlshell.commands.scripting import echo_text
+
+    echo_text(shell, args)  # psql's \echo
     return Outcome()

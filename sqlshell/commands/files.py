@@ -63,7 +63,10 @@ def run_file(shell: Shell, path: Path, shown: str) -> Outcome:
     shell.scripts.append(path.absolute())
     try:
         with stream:
-            run_nested(shell, stream_statements(stream, shell.db.nested_comments, shown), shown)
+            statements = stream_statements(
+                stream, shell.db.nested_comments, shown, server_strings=shell.standard_conforming_strings
+            )
+            run_nested(shell, statements, shown)
     except InputError as exc:
         raise UserError(str(exc)) from exc
     finally:
@@ -112,9 +115,12 @@ def edit(shell: Shell, args: Args) -> Outcome:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise UserError(f"cannot read what the editor saved: {exc}") from exc
-    statements = text_statements(text, shell.db.nested_comments)
+    statements = text_statements(text, shell.db.nested_comments, shell.standard_conforming_strings)
     if not statements:
         return Outcome.message("nothing to run")
+    shell.output.stdout.write(text.strip() + "\n")  # what runs, as psql shows it
+    if shell.on_edited is not None:
+        shell.on_edited(text.strip())  # Up brings it back, as psql's history does
     run_nested(shell, statements)
     return Outcome()
 

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlshell.errors import UserError
+from sqlshell.metaargs import LEXES_ITS_ARGUMENTS
 from sqlshell.results import Outcome
+from sqlshell.variables import interpolate
 
 if TYPE_CHECKING:
     from sqlshell.state import Shell
@@ -118,24 +120,25 @@ class Registry:
 
     def run(self, shell: Shell, line: str) -> Outcome:
         name, args = parse_meta(line)
+        if shell.variables and name != "\\!" and name not in LEXES_ITS_ARGUMENTS:
+            # psql interpolates variables in meta-command arguments too (not in \\! 's
+            # command line); some commands read their arguments as psql does, variables included.
+            name, args = parse_meta(interpolate(line, shell.variables))
         cmd = self.lookup(name)
         if cmd is None:
             from sqlshell.commands.psql import PSQL_ONLY
+            from sqlshell.commands.suggest import suggestion
 
+            hint = suggestion(name, self._by_name)
             if name in PSQL_ONLY:
-                raise UserError(f"psql's meta-command {name} is not supported by sqlshell", "\\? lists what is")
-            raise UserError(f"unknown meta-command {name}", "\\? lists the meta-commands")
+                raise UserError(f"psql's meta-command {name} is not supported by sqlshell", hint or "\\? lists what is")
+            raise UserError(f"unknown meta-command {name}", hint or "\\? lists the meta-commands")
         return cmd.handler(shell, args)
-
-    def help_rows(self) -> list[tuple[str, str, str]]:
-        return [
-            (c.group, c.usage, c.help + (f" (also {', '.join(c.aliases)})" if c.aliases else "")) for c in self.commands
-        ]
 
 
 def build_registry() -> Registry:
     """Every meta-command the shell knows, from the command modules."""
-    from sqlshell.commands import connect, core, describe, files, inspect, psql, session, transaction
+    from sqlshell.commands import connect, core, describe, files, inspect, psql, scripting, session, transaction
 
     return Registry(
         [
@@ -146,6 +149,7 @@ def build_registry() -> Registry:
             files.commands,
             connect.commands,
             psql.commands,
+            scripting.commands,
             inspect.commands,
         ]
     )

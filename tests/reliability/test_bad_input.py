@@ -50,7 +50,11 @@ def test_missing_database_exits_2() -> None:
         ("\\isolation very strict", "unknown isolation level"),
         ("\\d no_such_table_q", "no table or view named no_such_table_q"),
         ("\\nosuchcommand", "unknown meta-command \\nosuchcommand"),
-        ("select 1 \\gexec", "\\gexec is not supported"),
+        ("select 1 \\gdesc", "\\gdesc is not supported"),
+        ("select 1 as a, 2 as b union all select 3, 4 \\gset", "more than one row returned for \\gset"),
+        ("\\elif maybe", "\\elif: no matching \\if"),
+        ("\\endif", "\\endif: no matching \\if"),
+        ("\\watch 1", "\\watch cannot be used with an empty query"),
         ("\\rollback nosuchsavepoint", "ROLLBACK TO SAVEPOINT can only be used in a transaction"),
     ],
 )

@@ -4,12 +4,17 @@ and the shell still answers a plain query afterwards."""
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sqlshell.commands.registry import build_registry
 
-META = sorted(build_registry().names())
+# Meta-commands that reach outside the shell (a shell command, an editor, files,
+# an endless loop, quitting) are replaced before the input runs; see _tame.
+OUTSIDE = re.compile(r"\\!|\\(?:[qeiow]|quit|edit|include\w*|ir|out|watch|copy|cd|setenv)(?![A-Za-z_])")
+META = sorted(name for name in build_registry().names() if not OUTSIDE.match(name))
 PIECES = [
     "select 1",
     ";",
@@ -64,10 +69,16 @@ def test_any_input_leaves_the_shell_usable(shell_driver, tmp_path_factory, monke
     monkeypatch.chdir(here)  # "\\c word" opens (and creates) an SQLite file named word, as sqlite3 would
     db = here / "f.sqlite3"
     sh = shell_driver(f"sqlite:///{db}")
-    sh.run(text.replace("\\q", "\\x").replace("\\e", "\\x").replace("\\i", "\\x").replace("\\o", "\\x"))
+    sh.run(_tame(text))
+    sh.pipeline.end_of_input()  # an \\if left open ends with the input, as in psql
     sh.shell.discard_open_work()
     if sh.shell.mode.value != "engine":
         sh.run("\\mode engine")
-    sh.run("\\x off\n\\format table\n")  # display settings the input may have changed
+    sh.run("\\x off\n\\format table\n\\pset tuples_only off\n\\pset footer on\n")  # settings the input may have changed
     out, err = sh.run("select 42 as alive;")
     assert " alive \n-------\n    42\n" in out, err
+
+
+def _tame(text: str) -> str:
+    """The input with every meta-command that reaches outside the shell made harmless."""
+    return OUTSIDE.sub(r"\\x", text)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from conftest import fed_in_chunks
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sqlshell.split import Kind, Splitter, is_complete, split
@@ -150,6 +150,7 @@ def significant(text: str, nested: bool) -> tuple[str, str]:
     sql: list[str] = []
     meta: list[str] = []
     i, n, lo = 0, len(text), 0  # lo: end of the last dollar quote
+    boundary = 0  # len(sql) at the last ";" or meta-command line
     while i < n:
         c = text[i]
         if text.startswith("--", i):
@@ -169,9 +170,14 @@ def significant(text: str, nested: bool) -> tuple[str, str]:
                 sql.append(text[i + 1])
                 i += 2
             else:
-                while i < n and text[i] != "\n":
-                    meta.append(text[i])
-                    i += 1
+                line_end = text.find("\n", i)
+                line = text[i : n if line_end < 0 else line_end]
+                if _META_WORD.match(line).group(1) in TERMINATORS and not "".join(sql[boundary:]).strip():
+                    pass  # "/* c */ \g": nothing but comments to send; the \g goes with them
+                else:
+                    meta.extend(line)
+                i += len(line)
+                boundary = len(sql)
         elif c == "'":
             e = i > lo and text[i - 1] in "eE" and all(ch == "$" for ch in text[_run_start(text, i - 1, lo) : i - 1])
             sql.append(c)
@@ -216,7 +222,13 @@ def significant(text: str, nested: bool) -> tuple[str, str]:
         else:
             sql.append(c)
             i += 1
+            if c == ";":
+                boundary = len(sql)
     return "".join(sql), "".join(meta)
+
+
+_META_WORD = re.compile(r"\\([^\s\\]*)")
+TERMINATORS = frozenset({"g", "gx", "gset", "gexec", "gdesc", "watch", "crosstabview"})
 
 
 def _squeeze(s: str) -> str:
@@ -252,6 +264,7 @@ def test_nothing_raises_and_shapes_are_sane(text: str, nested: bool) -> None:
 
 @FAST
 @given(text=sql_text, nested=st.booleans())
+@example(text="/* c */\\g\n", nested=False)  # a terminator after nothing but a comment goes with it
 def test_no_text_outside_comments_is_lost(text: str, nested: bool) -> None:
     statements = split(text, nested_comments=nested)
     sql_chars, meta_chars = significant(text, nested)

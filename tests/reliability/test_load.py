@@ -27,12 +27,21 @@ def _run(args: list[str], script: Path) -> subprocess.Popen[bytes]:
     """sqlshell in a child process, reporting its own peak RSS at exit."""
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking parent
     # (a big pytest process), the high-water mark of this process's own memory starts at exec.
+    # A scripted run leaves through os._exit (no interpreter teardown), which
+    # skips any finally: the report runs just before it, or after a normal exit.
     code = (
-        "import sys, runpy; sys.argv = ['sqlshell', *sys.argv[1:]]\n"
+        "import os, sys, runpy; sys.argv = ['sqlshell', *sys.argv[1:]]\n"
+        "def report():\n"
+        "    hwm = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:')][0]\n"
+        "    print('PEAK_KB', hwm, file=sys.stderr, flush=True)\n"
+        "leave = os._exit\n"
+        "def report_and_leave(code):\n"
+        "    report()\n"
+        "    leave(code)\n"
+        "os._exit = report_and_leave\n"
         "try:\n    runpy.run_module('sqlshell', run_name='__main__')\n"
         "finally:\n"
-        "    hwm = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:')][0]\n"
-        "    print('PEAK_KB', hwm, file=sys.stderr)\n"
+        "    report()\n"
     )
     return subprocess.Popen(
         [sys.executable, "-c", code, *args],

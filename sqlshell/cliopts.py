@@ -1,0 +1,138 @@
+"""What psql's command-line options mean, apart from their declaration in
+``cli.py``: the order they were given in (``-c``/``-f`` interleaved, the last
+format flag wins), the output flags as Settings, the connection flags and
+positionals as ServerOptions, ``-v`` as ``\\set``, and ``-W``'s password read."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from sqlshell.settings import Settings
+    from sqlshell.state import Shell
+    from sqlshell.urls import ServerOptions
+
+ORDER_KEY = "sqlshell.order"  # ctx.meta: the options' names in command-line order, one per occurrence
+
+
+class InOrderCommand(click.Command):
+    """Records the order options were given in, one entry per occurrence, so
+    ``-c`` and ``-f`` run in command-line order and the last of ``--format``,
+    ``-A`` and ``--csv`` wins, as in psql (click keeps each option's values
+    apart and would lose the interleaving)."""
+
+    def make_parser(self, ctx: click.Context) -> Any:
+        parser = super().make_parser(ctx)
+        parse = parser.parse_args
+
+        def recording(args: list[str]) -> Any:
+            opts, largs, order = parse(args)
+            ctx.meta[ORDER_KEY] = [param.name for param in order]
+            return opts, largs, order
+
+        parser.parse_args = recording
+        return parser
+
+
+# The options that choose the output format; the last one given wins (psql's rule).
+FORMAT_FLAGS = {"fmt": None, "no_align": "unaligned", "csv_format": "csv"}
+
+
+def apply_output_flags(
+    settings: Settings,
+    order: list[str],
+    fmt: str,
+    tuples_only: bool,
+    field_separator: str | None,
+    expanded: bool,
+) -> None:
+    """psql's -A, --csv, -t, -F and -x, on top of --format and the config file."""
+    given = [name for name in order if name in FORMAT_FLAGS]
+    if given:
+        settings.format = FORMAT_FLAGS[given[-1]] or fmt
+    if tuples_only:
+        settings.tuples_only = True
+    if field_separator is not None:
+        settings.field_separator = field_separator
+    if expanded:
+        settings.expanded = True
+        settings.expanded_auto = False
+
+
+def server_options(
+    url: str | None,
+    username_arg: str | None,
+    host: str | None,
+    port: int | None,
+    username: str | None,
+    dbname: str | None,
+) -> tuple[ServerOptions, str | None]:
+    """psql's connection flags and positionals: ``[DBNAME [USERNAME]]``; with
+    ``-d``, a plain first positional is the user name, as in psql (with a URL or
+    connection string, -d sets its database, as -h/-p/-U set their parts)."""
+    from sqlshell.urls import ServerOptions
+
+    if dbname is not None and url is not None and "://" not in url and "=" not in url:
+        if username_arg is not None:
+            raise click.UsageError(f"unexpected argument {username_arg!r}: -d names the database already")
+        url, username_arg = None, url
+    if username_arg is not None:
+        if username is not None:
+            raise click.UsageError("the user name is given twice (-U and an argument)")
+        username = username_arg
+    return ServerOptions(host, port, username, dbname), url
+
+
+@dataclass(frozen=True)
+class ScriptStep:
+    """One -c string or -f file, in command-line order."""
+
+    text: str
+    is_file: bool
+
+
+def script_steps(order: list[str], commands: tuple[str, ...], files: tuple[str, ...]) -> list[ScriptStep]:
+    queues = {"commands": iter(commands), "files": iter(files)}
+    steps = [ScriptStep(next(queues[name]), name == "files") for name in order if name in queues]
+    # Without a recorded order (never from the command line): -c, then -f.
+    return steps or [ScriptStep(c, False) for c in commands] + [ScriptStep(f, True) for f in files]
+
+
+def set_variables(shell: Shell, assignments: tuple[str, ...]) -> None:
+    """-v NAME=VALUE: exactly what ``\\set NAME 'VALUE'`` does (so ON_ERROR_STOP
+    and QUIET are settings here too); -v NAME unsets, as in psql."""
+    for item in assignments:
+        name, eq, value = item.partition("=")
+        if eq:
+            shell.registry.run(shell, f"\\set {name} '{value.replace(chr(39), chr(39) * 2)}'")
+        else:
+            shell.registry.run(shell, f"\\unset {name}")
+
+
+def read_password() -> str:
+    """-W: the password from the terminal, not echoed, when one of the standard
+    streams is a terminal (psql reads /dev/tty the same way); otherwise exactly
+    one line of standard input, so the script after it is still there to run."""
+    import getpass
+
+    if any(_isatty(stream) for stream in (sys.stdin, sys.stdout, sys.stderr)):
+        try:
+            os.close(os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY))
+        except OSError:
+            pass
+        else:
+            return getpass.getpass("Password: ")  # prompts and reads on /dev/tty
+    line = sys.stdin.buffer.readline()
+    return line.decode("utf-8", "replace").rstrip("\r\n")
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):  # no stream, or a closed one
+        return False
