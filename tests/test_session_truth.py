@@ -168,6 +168,25 @@ def test_the_repl_shows_a_read_transaction_and_quits_without_asking(
     assert not blocked(txn_url, txn_observer, rows)
 
 
+@pytest.mark.parametrize("txn_url", ["postgresql"], indirect=True)
+def test_staging_at_the_prompt_begins_nothing_on_the_server(txn_url: str, txn_observer: Engine, rows: str) -> None:
+    """Enter asks the server's standard_conforming_strings (the splitter needs
+    it); asking must not make the session take a connection and begin."""
+    from interactive_harness import Repl
+
+    repl = Repl(txn_url)
+    try:
+        repl.line("\\mode session\r")
+        repl.line(f"\\add {rows} id=3 n='three'\r")
+        repl.line("\\staged\r")
+        assert repl.prompt_texts[-1].endswith(" session +1 ~0 -0> ")
+        assert repl.shell.session.driver_connection is None
+        assert "ended the transaction" not in repl.stderr.getvalue()
+        assert not blocked(txn_url, txn_observer, rows)
+    finally:
+        repl.close()
+
+
 def test_leaving_the_mode_after_reads_ends_the_transaction_and_says_so(
     txn_url: str, txn_observer: Engine, rows: str, shell_driver: Driver
 ) -> None:

@@ -165,6 +165,15 @@ class SessionExecutor:
         txns = (self.session.get_transaction(), self.session.get_nested_transaction())
         return any(txn is not None and not txn.is_active for txn in txns)
 
+    @property
+    def driver_connection(self) -> Any:
+        """The DBAPI connection the session's transaction holds, or None (asking
+        never begins a transaction, unlike ``Session.connection()``)."""
+        conn = self._conn
+        if self.started is None or conn is None or conn.invalidated or conn.closed:
+            return None
+        return self._driver
+
     def server_state(self) -> ServerTxn | None:
         """The server's reading of the session's transaction; None when the
         session holds no connection."""
@@ -303,13 +312,13 @@ class SessionExecutor:
             self.output.note(line)
 
     def _ended_on_server(self, sql: str | None) -> bool:
-        """An IDLE reading means the transaction ended. SQLite's BEGIN is sent
-        at once, and psycopg's with the first statement, which has run by the
-        time anything asks; pymysql keeps the status of the last OK packet (a
-        SELECT does not update it), so on MariaDB only a reading that saw the
-        transaction before, or the answer to a statement that commits
-        implicitly, is trusted."""
-        if self.db.is_sqlite or self.db.is_postgres or self._seen_open:
+        """An IDLE reading means the transaction ended, once it reached the
+        server: SQLite's BEGIN is sent at once; psycopg's with the first
+        statement (a statement just ran, or the server was seen inside it);
+        pymysql keeps the status of the last OK packet (a SELECT does not
+        update it), so on MariaDB only a reading that saw the transaction
+        before, or the answer to a statement that commits implicitly, counts."""
+        if self.db.is_sqlite or self._seen_open or (self.db.is_postgres and sql is not None):
             return True
         words = sql.split(None, 1) if sql else []
         return self.db.dialect in ("mysql", "mariadb") and bool(words) and words[0].lower() in MYSQL_IMPLICIT_COMMIT
