@@ -403,6 +403,19 @@ def test_single_transaction_in_session_mode_cannot_be_left(
     assert count(txn_observer, rows) == 2  # all or nothing: nothing
 
 
+@pytest.mark.parametrize("txn_url", ["mariadb"], indirect=True)
+def test_single_transaction_refuses_what_mariadb_commits_implicitly(
+    txn_url: str, txn_observer: Engine, rows: str
+) -> None:
+    script = f"\\add {rows} id=3 n='three'\n\\flush\ncreate table {rows}_ddl (id integer primary key);\n"
+    r = run_cli([txn_url, "--mode", "session", "-1"], input=script)
+    assert r.code == 1
+    assert "CREATE is not allowed with --single-transaction: MariaDB commits it implicitly" in r.stderr
+    assert count(txn_observer, rows) == 2  # nothing committed, implicitly or otherwise
+    with txn_observer.connect() as conn:
+        assert not conn.execute(text(f"show tables like '{rows}_ddl'")).all()
+
+
 # -- columns automap maps under another key ------------------------------------------------
 
 

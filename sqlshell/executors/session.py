@@ -383,6 +383,7 @@ class SessionExecutor:
     @contextmanager
     def run(self, sql: str, copy_data: str | None = None, data_line: int = 0) -> Iterator[Outcome]:
         self.require_usable()
+        self._refuse_implicit_commit(sql)
         staged = self.staged_counts()
         try:
             notes, warnings = self._before_statement(sql)
@@ -410,6 +411,18 @@ class SessionExecutor:
         outcome.notes += hints
         if leading_words(sql, 1) in (["create"], ["drop"], ["alter"]):
             outcome.warnings += self.tables_changed()
+
+    def _refuse_implicit_commit(self, sql: str) -> None:
+        """--single-transaction on MariaDB: a statement the server commits
+        implicitly would commit part of the script; refused before it runs."""
+        if not self.settings.single_transaction or self.db.dialect not in ("mysql", "mariadb"):
+            return
+        words = leading_words(sql, 1)
+        if words and words[0] in MYSQL_IMPLICIT_COMMIT:
+            raise UserError(
+                f"{words[0].upper()} is not allowed with --single-transaction: MariaDB commits it implicitly",
+                "run it outside the script's transaction",
+            )
 
     def _tell(self, exc: BaseException, warnings: list[str], notes: list[str]) -> None:
         """What sync() found after a failure: on the error's own line where the
