@@ -282,9 +282,10 @@ def test_mariadb_deadlock_rollback_is_followed_and_told(
     thread = threading.Thread(target=heavier_transaction)
     thread.start()
     time.sleep(0.5)
-    _, err = sh.run(f"\\change {rows} 2 n='session'\n\\flush")
+    _, err = sh.run(f"update {rows} set n = 'session' where id = 2;")  # plain SQL: only the server rolls back
     thread.join()
     assert "Deadlock" in err and "MariaDB rolled the whole transaction back: deadlock" in err
+    assert "discarded 1 object (0 staged, 1 flushed)" in err
     assert sh.prompt.endswith(" session +0 ~0 -0> ")  # idle, as the server is
     assert other == ["committed"]
     with txn_observer.connect() as conn:
@@ -313,6 +314,19 @@ def test_postgresql_transaction_ended_inside_a_compound_is_followed(
     _, err = sh.run("\\rollback")
     assert "flushed)" not in err or "0 flushed" in err  # never claims to undo what the server ended
     assert count(txn_observer, rows) == rows_after
+
+
+def test_a_failed_flush_that_sqlalchemy_rolled_back_is_not_taken_for_the_server_ending_it(
+    txn_url: str, txn_observer: Engine, rows: str, shell_driver: Driver
+) -> None:
+    sh = session_shell(shell_driver, txn_url)
+    sh.run(f"\\get {rows} 2\n\\add {rows} id=3 n='three'\n\\flush\n\\add {rows} id=4 n='four'")
+    _, err = sh.run(f"\\add {rows} id=1 n='duplicate'\n\\flush")
+    assert "the flush failed, so SQLAlchemy rolled back the whole transaction: 1 flushed object" in err
+    assert "ended the transaction" not in err and "cannot be known" not in err
+    assert sh.prompt.endswith(" session +0 ~0 -0> ")  # idle, as the server is: nothing to acknowledge
+    assert not blocked(txn_url, txn_observer, rows)
+    assert count(txn_observer, rows) == 2
 
 
 # -- a lost connection ----------------------------------------------------------------

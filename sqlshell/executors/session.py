@@ -35,12 +35,12 @@ from sqlalchemy.orm import InstanceState, Session, SessionTransaction
 
 from sqlshell.cancel import running
 from sqlshell.database import Database
-from sqlshell.errors import UserError, one_line
+from sqlshell.errors import UserError, driver_error, one_line
 from sqlshell.executors import serverstate
 from sqlshell.executors.common import run_statement
 from sqlshell.executors.connection import TxnSnapshot
 from sqlshell.executors.orm import StatementRecorder, Tables, flush_notes, keep_alive, tables_named
-from sqlshell.executors.serverended import MYSQL_IMPLICIT_COMMIT, Ended, explain
+from sqlshell.executors.serverended import MYSQL_DEADLOCK, MYSQL_IMPLICIT_COMMIT, Ended, explain
 from sqlshell.executors.serverstate import ServerTxn
 from sqlshell.output import Output
 from sqlshell.results import Outcome
@@ -284,8 +284,15 @@ class SessionExecutor:
             return [], []
         if state is ServerTxn.GONE:
             return [self._connection_lost()], []
+        if error is not None and self._rolled_back_by(error):
+            # pymysql keeps the status of the last OK packet (an error packet has none): the error says it
+            return [self._follow_end(sql, error)], []
         if state in (ServerTxn.OPEN, ServerTxn.FAILED):
             self._seen_open = True
+        elif state is ServerTxn.IDLE and self.flush_failed and not self.savepoints:
+            # SQLAlchemy itself rolled back after the failed flush (and said so): finish that
+            self._end(self.session.rollback)
+            return [], []
         elif state is ServerTxn.IDLE and self._ended_on_server(sql):
             return [self._follow_end(sql, error)], []
         return [], self._begun_hint()
@@ -322,6 +329,12 @@ class SessionExecutor:
             return True
         words = sql.split(None, 1) if sql else []
         return self.db.dialect in ("mysql", "mariadb") and bool(words) and words[0].lower() in MYSQL_IMPLICIT_COMMIT
+
+    def _rolled_back_by(self, error: BaseException) -> bool:
+        """MariaDB's deadlock error: InnoDB has rolled the whole transaction back."""
+        if self.db.dialect not in ("mysql", "mariadb"):
+            return False
+        return getattr(driver_error(error), "args", (None,))[:1] == (MYSQL_DEADLOCK,)
 
     def _begun_hint(self) -> list[str]:
         if self._hinted or self.explicit:
@@ -464,14 +477,18 @@ class SessionExecutor:
     def flush(self) -> list[str]:
         """Send the staged objects; returns the SQL the unit of work emitted."""
         self.require_usable()
+        work = self._server_work()
         with self.capturing() as sql:
             try:
                 self.session.flush()
             except SQLAlchemyError as exc:
                 if isinstance(exc, DBAPIError) and exc.connection_invalidated:
                     raise  # the caller's sync() tells the loss, and the staged objects it took
-                where = f"to savepoint {self.savepoints[-1][0]}" if self.savepoints else "the whole transaction"
-                self._reraise(exc, f"the flush failed, so SQLAlchemy rolled back {where}: the work since is lost")
+                if self.savepoints:
+                    where = f"to savepoint {self.savepoints[-1][0]}: the work since is lost"
+                else:
+                    where = f"the whole transaction: {work or 'nothing flushed before'} and the staged objects are lost"
+                self._reraise(exc, f"the flush failed, so SQLAlchemy rolled back {where}")
         return sql
 
     def _reraise(self, exc: SQLAlchemyError, note: str) -> NoReturn:
