@@ -67,7 +67,10 @@ class Catalog:
         if table in names:
             return names[table]
         folded = table.lower()
-        return next((cols for name, cols in names.items() if name.lower() == folded), [])
+        found = next((cols for name, cols in names.items() if name.lower() == folded), None)
+        if found is None and "." in table:  # public.films: the default schema's tables have no prefix
+            return self.columns(table.rsplit(".", 1)[1], wait)
+        return found or []
 
     def _current(self, wait: float) -> Names:
         if self._on_caller_thread:
@@ -142,12 +145,25 @@ class Catalog:
         self._loaded = generation
 
 
+# Schemas whose tables completion never offers (the server's own).
+_SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "pg_toast", "mysql", "performance_schema", "sys"})
+
+
 def _read(engine: Any) -> tuple[Names, str | None]:
+    """The default schema's tables as ``name``, every other schema's as ``schema.name``."""
     try:
-        found = inspect(engine).get_multi_columns(kind=ObjectKind.ANY)
+        insp = inspect(engine)
+        found = insp.get_multi_columns(kind=ObjectKind.ANY)
+        names = {table: [c["name"] for c in cols] for (_schema, table), cols in found.items()}
+        default = insp.default_schema_name
+        for schema in insp.get_schema_names():
+            if schema == default or schema in _SYSTEM_SCHEMAS or schema.startswith("pg_"):
+                continue
+            more = insp.get_multi_columns(schema=schema, kind=ObjectKind.ANY)
+            names.update({f"{schema}.{table}": [c["name"] for c in cols] for (_s, table), cols in more.items()})
     except Exception as exc:  # a lost server, missing privileges: keep the old names
         return {}, str(exc)
-    return {table: [c["name"] for c in cols] for (_schema, table), cols in found.items()}, None
+    return names, None
 
 
 def _read_sqlite(conn: Any) -> Names:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 FIRST_LOAD_WAIT = 2.0  # seconds the first Tab waits for the catalog's first load
 _BLANK = re.compile(r"\s+")
+_SCHEMA_TABLE = re.compile(r"\b(?:from|join|into|update|table)\s+(\w+\.\w*)$", re.IGNORECASE)
 
 
 class SqlCompleter(Completer):
@@ -39,6 +40,11 @@ class SqlCompleter(Completer):
         line = document.current_line_before_cursor.lstrip()
         if line.startswith("\\"):
             yield from self._meta(line, complete_event)
+            return
+        schema_table = _SCHEMA_TABLE.search(document.text_before_cursor)
+        if schema_table:  # "from sales.or": the tables of that schema
+            word = schema_table.group(1)
+            yield from _matching(word, self._quoted(self._catalog().tables(FIRST_LOAD_WAIT)), "table")
             return
         ctx = analyze(document.text_before_cursor, document.text_after_cursor)
         if ctx.want == "none":
@@ -62,7 +68,7 @@ class SqlCompleter(Completer):
     def _quoted(self, names: Iterable[str]) -> list[tuple[str, str]]:
         """(text to insert, name to show): quoted where the dialect needs it."""
         quote = self.shell.db.engine.dialect.identifier_preparer.quote
-        return [(quote(n), n) for n in names]
+        return [(".".join(quote(p) for p in n.split(".")), n) for n in names]  # schema.table: each part
 
     # -- meta-commands ----------------------------------------------------------
 
@@ -111,7 +117,7 @@ def _slot(cmd: Command, index: int) -> tuple[str, tuple[str, ...]]:
     bare = text.strip("[]")
     if "|" in bare:
         return "choice", tuple(w for w in bare.split("|") if w.islower())
-    if bare in ("TABLE", "SCHEMA.]NAME") or bare.endswith("TABLE"):
+    if bare in ("TABLE", "SCHEMA.]NAME", "PATTERN") or bare.endswith("TABLE"):
         return "table", ()
     return {"FILE": "file", "FORMAT": "format", "SAVEPOINT": "savepoint"}.get(bare, ""), ()
 

@@ -17,6 +17,7 @@ _IDENT_BEFORE = re.compile(r"[A-Za-z0-9_$\x80-\uffff]\Z")
 STATEMENT = "-"  # a statement has begun
 COPY_DATA = "data"  # the data lines of COPY … FROM STDIN (psql's ">>" prompt)
 _COPY_FROM_STDIN = re.compile(r"\s*copy\b[^;]*\bfrom\s+std(?:in|out)\b", re.IGNORECASE)
+_SLASH_COPY_FROM_STDIN = re.compile(r"\\copy\s.*\bfrom\s+stdin\b", re.IGNORECASE)
 _COPY_END = re.compile(r"^\\\.\r?$\n?", re.MULTILINE)
 
 
@@ -96,6 +97,11 @@ def open_state(text: str, nested_comments: bool = True) -> str:
                 pending, i = True, i + 1
                 continue
             j = text.find("\n", i)
+            if j >= 0 and _SLASH_COPY_FROM_STDIN.match(text, i - 1, j):  # \copy … FROM STDIN: data lines follow
+                end = _COPY_END.search(text, j + 1)
+                if end is None:
+                    return COPY_DATA
+                j = end.end() - 1
             i = n if j < 0 else j + 1
     if depth:
         return "("

@@ -18,6 +18,11 @@ from sqlshell.variables import interpolate
 
 def dispatch(stmt: Statement, shell: Shell) -> AbstractContextManager[Outcome]:
     if stmt.kind is Kind.META:
+        if stmt.data is not None:  # \copy … FROM STDIN, with the data lines that followed it
+            from sqlshell.commands.copy import script_data
+
+            with script_data(stmt.data, stmt.data_line):
+                return nullcontext(shell.registry.run(shell, stmt.text))
         return nullcontext(shell.registry.run(shell, stmt.text))
     if stmt.terminator and stmt.terminator.split()[0] not in ("\\g", "\\gx"):
         raise UserError(f"{stmt.terminator.split()[0]} is not supported", "end the statement with ; or \\g")

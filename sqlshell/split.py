@@ -134,6 +134,7 @@ def _body_tracking(words: list[str], triggers: bool) -> bool:
 # COPY … FROM STDIN (psql's rule: the data lines follow the command, up to "\.").
 # (The server takes FROM STDOUT as a synonym, and so does psql.)
 _COPY_FROM_STDIN = re.compile(r"(?:\s|/\*.*?\*/)*copy\b[^;]*\bfrom\s+std(?:in|out)\b", re.IGNORECASE | re.DOTALL)
+_SLASH_COPY_FROM_STDIN = re.compile(r"\\copy\s.*\bfrom\s+stdin\b", re.IGNORECASE)
 _COPY_END = re.compile(r"^\\\.\r?$", re.MULTILINE)
 # SET [SESSION|LOCAL] standard_conforming_strings TO|= value, and RESET (on).
 _STANDARD_STRINGS = re.compile(
@@ -219,6 +220,7 @@ class _CopyData:
     data_start: int = -1  # -1 until the COPY line has ended
     data_line: int = 0
     head: list[str] = field(default_factory=list)
+    kind: Kind = Kind.SQL  # META: psql's \copy … FROM STDIN
 
     def shift(self, by: int) -> None:
         self.search -= by
@@ -351,9 +353,13 @@ class Splitter:
                             self._consume(start)
                             return
                         end = n
-                    line = self._line_at(start)
+                    line, meta = self._line_at(start), buf[start:end].rstrip()
                     self._consume(end)
-                    yield Statement(Kind.META, buf[start:end].rstrip(), line)
+                    if _SLASH_COPY_FROM_STDIN.match(meta) and (end < n or not final):
+                        # psql's \copy … FROM STDIN reads the lines that follow, up to "\."
+                        self._copy = _CopyData(meta, line, "", end, kind=Kind.META)
+                        continue
+                    yield Statement(Kind.META, meta, line)
                     continue
                 if self.server_strings is not None:
                     server = self.server_strings()
@@ -428,7 +434,7 @@ class Splitter:
             nl = buf.find("\n", end.end())
             resume = n if nl < 0 else nl + 1
         self._consume(resume)
-        return Statement(Kind.SQL, cd.text, cd.line, cd.terminator, data, cd.data_line)
+        return Statement(cd.kind, cd.text, cd.line, cd.terminator, data, cd.data_line)
 
     def _line_at(self, index: int) -> int:
         return self._line + self._buf.count("\n", self._pos, index)

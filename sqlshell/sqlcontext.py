@@ -154,7 +154,7 @@ def referenced_tables(statement: list[Token]) -> dict[str, str]:
         elif expect and t.kind in ("word", "qident"):
             name = t.name
             if i + 1 < n and statement[i].text == "." and statement[i + 1].kind in ("word", "qident"):
-                name = statement[i + 1].name  # schema.table: the catalog knows the table
+                name = f"{name}.{statement[i + 1].name}"  # schema.table: the catalog knows it so
                 i += 2
             refs[name.lower()] = name
             if i < n and statement[i].kind == "word" and statement[i].value == "as":

@@ -49,3 +49,52 @@ def test_readme_says_how_to_install_them() -> None:
     section = readme.split("## Shell completion", 1)[1].split("\n## ", 1)[0]
     for name in generator().FILES:
         assert f"completions/{name}" in section
+
+
+def test_readme_bash_instructions_work_without_bash_completion(tmp_path: Path) -> None:
+    """The README's first bash recipe, run as written in a fresh HOME; then an
+    interactive bash (which reads ~/.bashrc, with no bash-completion package
+    loaded) completes ``sqlshell --mode`` on Tab."""
+    import os
+    import pty
+    import select
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import pytest
+
+    if shutil.which("bash") is None:
+        pytest.skip("bash is not installed")
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Shell completion", 1)[1].split("# bash, if", 1)[0]
+    recipe = [line for line in section.split("# bash:", 1)[1].splitlines()[1:] if line and not line.startswith("#")]
+    env = {**os.environ, "HOME": str(tmp_path), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    for line in recipe:
+        subprocess.run(["bash", "-c", line], cwd=ROOT, env=env, check=True)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: an interactive bash reading only the new ~/.bashrc
+        os.chdir(tmp_path)
+        os.execve(shutil.which("bash") or "bash", ["bash", "-i"], {**env, "PS1": "$ "})
+
+    def read(seconds: float) -> str:
+        out, end = b"", time.monotonic() + seconds
+        while time.monotonic() < end:
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:
+                    break
+        return out.decode(errors="replace")
+
+    try:
+        read(1.0)
+        os.write(fd, b"sqlshell --mode \t\t")
+        seen = read(4.0)
+    finally:
+        os.kill(pid, signal.SIGKILL)  # the bash this test started
+        os.waitpid(pid, 0)
+        os.close(fd)
+    assert "engine" in seen and "connection" in seen and "session" in seen, seen

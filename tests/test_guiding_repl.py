@@ -92,13 +92,13 @@ def test_help_quit_and_exit_as_psql_11(repl: Repl) -> None:
 
 def test_did_you_mean(repl: Repl) -> None:
     repl.line("\\comit\r")
-    repl.line("\\conninfo\r")
+    repl.line("\\H\r")
     repl.line("\\? comit\r")
     repl.send("\\q\r")
     assert repl.finish() == 0
     err = repl.stderr.getvalue()
     assert "unknown meta-command \\comit (did you mean \\commit?)" in err
-    assert "(in sqlshell: \\status)" in err
+    assert "(in sqlshell: \\format html)" in err
     assert "no meta-command \\comit (did you mean \\commit?)" in err
 
 

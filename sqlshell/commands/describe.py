@@ -38,11 +38,45 @@ _PART = re.compile(r'"((?:[^"]|"")+)"|([^".\s]+)')
 
 @commands.add("\\d", "[[SCHEMA.]NAME]", "list tables and views, or describe one: columns, keys, indexes")
 def describe(shell: Shell, args: Args) -> Outcome:
-    if not args.raw.strip():
+    return _describe(shell, args, plus=False)
+
+
+@commands.add("\\d+", "[[SCHEMA.]NAME]", "like \\d, with column comments (listing: sizes and descriptions)")
+def describe_plus(shell: Shell, args: Args) -> Outcome:
+    return _describe(shell, args, plus=True)
+
+
+def _describe(shell: Shell, args: Args, plus: bool) -> Outcome:
+    raw = args.raw.strip()
+    if not raw and plus:
+        from sqlshell.commands.listing import list_relations
+
+        return list_relations(shell, "", ("table", "view", "materialized view", "sequence"), plus=True)
+    if not raw:
         with echo.reflecting(shell.db.engine, lambda: "read the table list"), _inspector(shell) as insp:
             return _list_relations(insp)
-    schema, name = parse_name(args.raw)
-    summary = lambda: f"read the catalog for {args.raw.strip()}"  # noqa: E731
+    if any(c in raw for c in "*?") and '"' not in raw:
+        return _describe_matching(shell, raw, plus)
+    schema, name = parse_name(raw)
+    return _describe_one(shell, schema, name, raw, plus)
+
+
+def _describe_matching(shell: Shell, pattern: str, plus: bool) -> Outcome:
+    """psql's ``\\d PATTERN``: every table and view that matches, one after another."""
+    from sqlshell.commands.listing import matching_relations
+
+    with _inspector(shell) as insp:
+        found = matching_relations(shell, insp, pattern, ("table", "view", "materialized view"))
+    if not found:
+        raise UserError(f"Did not find any relation named {pattern!r}.")
+    notes: list[str] = []
+    for schema, name in found:
+        notes += _describe_one(shell, schema, name, name, plus).notes
+    return Outcome.message(*notes)
+
+
+def _describe_one(shell: Shell, schema: str | None, name: str, raw: str, plus: bool) -> Outcome:
+    summary = lambda: f"read the catalog for {raw}"  # noqa: E731
     with (
         warnings.catch_warnings(record=True) as caught,
         echo.reflecting(shell.db.engine, summary),
@@ -50,19 +84,31 @@ def describe(shell: Shell, args: Args) -> Outcome:
     ):
         warnings.simplefilter("always", SAWarning)
         if not insp.has_table(name, schema=schema):
-            raise UserError(f"no table or view named {args.raw.strip()}", "\\d lists them")
+            raise UserError(f"no table or view named {raw}", "\\d lists them")
         kind = _kind(insp, name, schema)
-        columns = [_column_row(insp, col) for col in insp.get_columns(name, schema=schema)]
+        cols = insp.get_columns(name, schema=schema)
+        columns = [_column_row(insp, col) + ((col.get("comment") or "",) if plus else ()) for col in cols]
         keys = _key_rows(insp, name, schema)
+        comment = _table_comment(insp, name, schema) if plus else ""
     opts = shell.settings.render_options()
     write = shell.output.write
     if opts.format not in MACHINE_FORMATS:
         shown = f"{schema}.{name}" if schema else name
         write(f'{kind.capitalize()} "{shown}"\n')
-    render(Outcome.table(["column", "type", "nullable", "default"], columns), opts, write)
+    headers = ["column", "type", "nullable", "default"] + (["description"] if plus else [])
+    render(Outcome.table(headers, columns), opts, write)
     if keys:
         render(Outcome.table(["name", "kind", "columns", "details"], keys), opts, write)
+    if comment and opts.format not in MACHINE_FORMATS:
+        write(f"Description: {comment}\n")
     return Outcome.message(*_not_shown(caught))
+
+
+def _table_comment(insp: Inspector, name: str, schema: str | None) -> str:
+    try:
+        return insp.get_table_comment(name, schema=schema).get("text") or ""
+    except NotImplementedError:
+        return ""
 
 
 def _not_shown(caught: list[warnings.WarningMessage]) -> list[str]:

@@ -120,9 +120,10 @@ class Registry:
 
     def run(self, shell: Shell, line: str) -> Outcome:
         name, args = parse_meta(line)
-        if shell.variables and name != "\\!" and name not in LEXES_ITS_ARGUMENTS:
+        if shell.variables and name not in ("\\!", "\\copy") and name not in LEXES_ITS_ARGUMENTS:
             # psql interpolates variables in meta-command arguments too (not in \\! 's
-            # command line); some commands read their arguments as psql does, variables included.
+            # command line, nor in \\copy's, which psql reads as a whole line);
+            # some commands read their arguments as psql does, variables included.
             name, args = parse_meta(interpolate(line, shell.variables))
         cmd = self.lookup(name)
         if cmd is None:
@@ -138,7 +139,19 @@ class Registry:
 
 def build_registry() -> Registry:
     """Every meta-command the shell knows, from the command modules."""
-    from sqlshell.commands import connect, core, describe, files, inspect, psql, scripting, session, transaction
+    from sqlshell.commands import (
+        connect,
+        copy,
+        core,
+        describe,
+        files,
+        inspect,
+        listing,
+        psql,
+        scripting,
+        session,
+        transaction,
+    )
 
     return Registry(
         [
@@ -146,6 +159,8 @@ def build_registry() -> Registry:
             transaction.commands,
             session.commands,
             describe.commands,
+            listing.commands,
+            copy.commands,
             files.commands,
             connect.commands,
             psql.commands,

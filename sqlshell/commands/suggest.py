@@ -1,7 +1,7 @@
 """ "Did you mean …?" for a meta-command the registry does not know: a close
 spelling of a known one (``\\comit`` → ``\\commit``, difflib), or what
-sqlshell calls a psql command it spells differently (``\\conninfo`` →
-``\\status``). Consulted only for unknown names, so a command that becomes
+sqlshell calls a psql command it spells differently (``\\H`` →
+``\\format html``). Consulted only for unknown names, so a command that becomes
 real stops being redirected."""
 
 from __future__ import annotations
@@ -11,11 +11,6 @@ from collections.abc import Iterable
 
 # psql's spelling → what to use in sqlshell.
 SPELLED_DIFFERENTLY = {
-    "\\dt": "\\d lists tables and views, \\d NAME describes one",
-    "\\dt+": "\\d",
-    "\\dv": "\\d",
-    "\\d+": "\\d",
-    "\\conninfo": "\\status",
     "\\h": "\\? (there is no SQL syntax help)",
     "\\H": "\\format html",
     "\\html": "\\format html",

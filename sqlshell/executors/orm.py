@@ -44,6 +44,11 @@ def _safe_key(inspector: Any, table: Table, column_info: dict[str, Any]) -> None
         column_info["key"] = name + "_"
 
 
+def _class_name(base: Any, tablename: str, table: Table) -> str:
+    """A table of another schema is mapped as ``schema.table``, apart from the default schema's."""
+    return f"{table.schema}.{tablename}" if table.schema else tablename
+
+
 class Tables:
     """Table name → mapped class, reflected through ``connect()``'s connection."""
 
@@ -78,8 +83,10 @@ class Tables:
         cls = self.classes.get(name)
         if cls is not None:
             return cls
+        schema, _dot, table = name.rpartition(".")  # sales.orders: a table of another schema
         with self.connect() as conn:
-            real = self._resolve(name, conn)
+            real = self._resolve(table, conn, schema or None)
+            real = f"{schema}.{real}" if schema else real
             if real not in self.classes:
                 self._prepare(conn, [real])
         cls = self.classes.get(real)
@@ -95,9 +102,9 @@ class Tables:
         tables = [t for t in self.base.metadata.tables.values() if t.schema is None]
         return sorted(self.classes), sorted(t.name for t in tables if not t.primary_key), caught
 
-    def _resolve(self, name: str, conn: Connection) -> str:
+    def _resolve(self, name: str, conn: Connection, schema: str | None = None) -> str:
         with echo.reflecting(conn.engine, lambda: "read the table names"):
-            names = inspect(conn).get_table_names()
+            names = inspect(conn).get_table_names(schema)
         if name in names:
             return name
         matches = [n for n in names if n.lower() == name.lower()]
@@ -115,11 +122,14 @@ class Tables:
 
         with warnings.catch_warnings(record=True) as caught, echo.reflecting(conn.engine, summary):
             warnings.simplefilter("always")
+            schema = only[0].rpartition(".")[0] or None if only else None
             try:
                 self.base.prepare(
                     autoload_with=conn,
-                    reflection_options={"only": only} if only else {},
+                    schema=schema,
+                    reflection_options={"only": [only[0].rpartition(".")[2]]} if only else {},
                     generate_relationship=_no_relationship,
+                    classname_for_table=_class_name,
                 )
                 self.classes.update(self.base.classes.items())
                 self._map_association_tables()
