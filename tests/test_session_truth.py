@@ -187,6 +187,19 @@ def test_staging_at_the_prompt_begins_nothing_on_the_server(txn_url: str, txn_ob
         repl.close()
 
 
+def test_describing_a_table_after_staging_begins_nothing(
+    txn_url: str, txn_observer: Engine, rows: str, shell_driver: Driver
+) -> None:
+    sh = session_shell(shell_driver, txn_url)
+    sh.run(f"\\add {rows} id=3 n='three'")
+    out, _ = sh.run(f"\\d {rows}")
+    assert " id " in out and sh.prompt.endswith(" session +1 ~0 -0> ")
+    assert not blocked(txn_url, txn_observer, rows)
+    sh.run(f"\\get {rows} 1")  # now the session holds a transaction: \d reads through it
+    out, _ = sh.run(f"\\d {rows}")
+    assert " id " in out and sh.prompt.endswith(" session +1 ~0 -0*> ")
+
+
 def test_leaving_the_mode_after_reads_ends_the_transaction_and_says_so(
     txn_url: str, txn_observer: Engine, rows: str, shell_driver: Driver
 ) -> None:
