@@ -171,6 +171,10 @@ class Shell:
 
     def ensure_no_open_work(self, action: str) -> None:
         holder = self.transactional
+        if self.settings.single_transaction and holder is not None and holder.in_transaction:
+            raise OpenWork(
+                f"cannot {action} with --single-transaction", "the whole script runs in one transaction, in this mode"
+            )
         work = holder.open_work() if holder is not None else None
         if work is not None:
             raise OpenWork(f"cannot {action}: {work}", "\\commit or \\rollback first")
@@ -252,9 +256,8 @@ class Shell:
             if self.held is not None:
                 driver = self.held.conn.connection.driver_connection
             elif self.session is not None:
-                orm = getattr(self.session, "session", None)  # the ORM Session: ask only one that holds a connection
-                if orm is not None and orm.in_transaction():
-                    driver = orm.connection().connection.driver_connection
+                # the connection the session's transaction holds; asking never begins one
+                driver = getattr(self.session, "driver_connection", None)
         except Exception:  # an invalidated connection: fall back to what the pool last saw
             driver = None
         value = standard_strings(driver) if driver is not None else None

@@ -139,9 +139,11 @@ def split_leading(raw: str, count: int) -> tuple[list[Literal], str]:
 
 
 def find_column(table: Table, name: str) -> Column[Any]:
-    """The column called ``name`` (exact, else the one that matches ignoring case)."""
-    if name in table.c:
-        return table.c[name]
+    """The column called ``name`` (exact, else the one that matches ignoring case).
+    By name, not by ``table.c``'s keys: automap keys some columns otherwise."""
+    exact = [c for c in table.c if c.name == name]
+    if exact:
+        return exact[0]
     matches = [c for c in table.c if c.name.lower() == name.lower()]
     if len(matches) == 1:
         return matches[0]

@@ -286,8 +286,10 @@ def test_prompt_counts_staged_objects_and_typed_sql_ends_the_transaction(
     sh = shell_driver(db_url)
     sh.run("\\mode session")
     assert sh.prompt.endswith(" session +0 ~0 -0> ")
-    sh.run(f"\\add {films} title='A'\n\\add {films} title='B'\n\\change {films} 1 title='Drama'")
-    assert sh.prompt.endswith(" session +2 ~1 -0> ")
+    _, err = sh.run(f"\\add {films} title='A'\n\\add {films} title='B'\n\\change {films} 1 title='Drama'")
+    # \change read film 1: the transaction that read it is open on the server, and shown so
+    assert sh.prompt.endswith(" session +2 ~1 -0*> ")
+    assert "the session's transaction is open on the server" in err and "until \\commit or \\rollback" in err
     _, err = sh.run("BEGIN;")
     assert "the session had begun its transaction to read" in err  # \change loaded film 1
     out, err = sh.run("\\flush")

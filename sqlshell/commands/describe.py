@@ -173,8 +173,8 @@ def _user_connection(shell: Shell) -> Connection | None:
     if shell.held is not None:
         return shell.held.conn
     orm = getattr(shell.session, "session", None)  # the ORM Session (imported only in session mode)
-    if orm is not None and orm.get_transaction() is not None:
-        return orm.connection()
+    if orm is not None and getattr(shell.session, "driver_connection", None) is not None:
+        return orm.connection()  # the one its transaction holds: asking never begins one
     return None
 
 

@@ -6,12 +6,15 @@ first), ``\\change`` → setting attributes, ``\\remove`` → ``session.delete()
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Column as SAColumn
 from sqlalchemy import inspect
+from sqlalchemy.exc import SQLAlchemyError
 
-from sqlshell.commands.registry import Args, CommandSet
-from sqlshell.errors import UserError
+from sqlshell.commands.registry import Args, CommandSet, Handler
+from sqlshell.errors import UserError, one_line
 from sqlshell.results import Column, Outcome
 from sqlshell.values_input import (
     Literal,
@@ -38,6 +41,26 @@ def attribute(cls: type, column: Any) -> str:
 
 
 commands = CommandSet("Session")
+
+
+def _followed(fn: Handler) -> Handler:
+    """Session commands that may use the connection: afterwards, success or
+    failure, the shell reads where the server's transaction stands and follows
+    it (``SessionExecutor.follow``). An unexpected error is one line, and the
+    shell goes on with the session's work kept: it never ends the REPL."""
+
+    @functools.wraps(fn)
+    def run(shell: Shell, args: Args) -> Outcome:
+        follow = getattr(shell.session, "follow", None) if shell.transactional is shell.session else None
+        try:
+            return follow(lambda: fn(shell, args)) if follow is not None else fn(shell, args)
+        except (UserError, SQLAlchemyError):
+            raise
+        except Exception as exc:
+            what = f"{type(exc).__name__}: {one_line(str(exc))}"
+            raise UserError(f"the command failed ({what})", "the session and its work are kept") from exc
+
+    return run
 
 
 def _executor(shell: Shell, what: str, usable: bool = True) -> SessionExecutor:
@@ -70,24 +93,25 @@ def _key(ex: SessionExecutor, cls: type, lits: list[Literal], usage: str) -> tup
     return tuple(coerce(c, lit, ex.tables.caster) for c, lit in zip(columns, lits, strict=True))
 
 
-def _values(ex: SessionExecutor, cls: type, raw: str) -> dict[str, Any]:
-    """``col=value …`` as {column name: coerced value}, checked before anything is staged."""
+def _values(ex: SessionExecutor, cls: type, raw: str) -> dict[SAColumn[Any], Any]:
+    """``col=value …`` as {column: coerced value}, checked before anything is
+    staged. Keyed by the Column: automap maps some names under another key
+    (``metadata`` → ``metadata_``), so a name is never looked up twice."""
     table, out = inspect(cls).local_table, {}
     for name, lit in parse_assignments(raw):
         column = find_column(table, name)
-        if column.name in out:
+        if column in out:
             raise UserError(f"{column.name} is given twice")
-        out[column.name] = coerce(column, lit, ex.tables.caster)
+        out[column] = coerce(column, lit, ex.tables.caster)
     return out
 
 
-def _set(obj: Any, values: dict[str, Any]) -> None:
-    table = inspect(obj).mapper.local_table
-    for name, value in values.items():
-        setattr(obj, attribute(type(obj), table.c[name]), value)
+def _set(obj: Any, values: dict[SAColumn[Any], Any]) -> None:
+    for column, value in values.items():
+        setattr(obj, attribute(type(obj), column), value)
 
 
-def _require_values(cls: type, values: dict[str, Any]) -> None:
+def _require_values(cls: type, values: dict[SAColumn[Any], Any]) -> None:
     """A new object has no second chance to get a value (a pending object has no
     key \\change could name), and a failed flush loses all staged work: so the
     columns the database would refuse as null are asked for now."""
@@ -95,7 +119,7 @@ def _require_values(cls: type, values: dict[str, Any]) -> None:
     missing = [
         c.name
         for c in table.c
-        if c.name not in values
+        if c not in values
         and not c.nullable
         and c.default is None
         and c.server_default is None
@@ -177,6 +201,7 @@ HEADERS = ["object", "table", "key", "values"]
 
 
 @commands.add("\\add", "TABLE col=value …", "stage a new object (session.add): nothing is sent until \\flush")
+@_followed
 def add_cmd(shell: Shell, args: Args) -> Outcome:
     ex = _executor(shell, "\\add")
     cls, rest = _table(ex, args.raw, "\\add TABLE col=value …")
@@ -189,6 +214,7 @@ def add_cmd(shell: Shell, args: Args) -> Outcome:
 
 
 @commands.add("\\get", "TABLE KEY …", "load one object by primary key into the identity map and show it")
+@_followed
 def get_cmd(shell: Shell, args: Args) -> Outcome:
     ex = _executor(shell, "\\get")
     cls, rest = _table(ex, args.raw, "\\get TABLE KEY …")
@@ -204,6 +230,7 @@ def get_cmd(shell: Shell, args: Args) -> Outcome:
 
 
 @commands.add("\\change", "TABLE KEY … col=value …", "change an object (loaded first if needed): staged as dirty")
+@_followed
 def change_cmd(shell: Shell, args: Args) -> Outcome:
     usage = "\\change TABLE KEY … col=value …"
     ex = _executor(shell, "\\change")
@@ -220,6 +247,7 @@ def change_cmd(shell: Shell, args: Args) -> Outcome:
 
 
 @commands.add("\\remove", "TABLE KEY …", "mark an object for deletion (session.delete)")
+@_followed
 def remove_cmd(shell: Shell, args: Args) -> Outcome:
     ex = _executor(shell, "\\remove")
     cls, rest = _table(ex, args.raw, "\\remove TABLE KEY …")
@@ -229,6 +257,7 @@ def remove_cmd(shell: Shell, args: Args) -> Outcome:
 
 
 @commands.add("\\staged", "", "what the session holds: new, changed (old → new) and deleted objects")
+@_followed
 def staged_cmd(shell: Shell, args: Args) -> Outcome:
     args.at_most(0, "\\staged")
     ex = _executor(shell, "\\staged", usable=False)
@@ -243,6 +272,7 @@ def staged_cmd(shell: Shell, args: Args) -> Outcome:
 
 
 @commands.add("\\flush", "", "send the staged objects in the session's transaction and show the SQL it took")
+@_followed
 def flush_cmd(shell: Shell, args: Args) -> Outcome:
     args.at_most(0, "\\flush")
     ex = _executor(shell, "\\flush")
@@ -262,6 +292,7 @@ def flush_cmd(shell: Shell, args: Args) -> Outcome:
 
 
 @commands.add("\\refresh", "", "reflect the tables again (after DDL the shell does it by itself)")
+@_followed
 def refresh_cmd(shell: Shell, args: Args) -> Outcome:
     args.at_most(0, "\\refresh")
     mapped, unmappable, caught = _executor(shell, "\\refresh").refresh()

@@ -205,7 +205,8 @@ class StatementRecorder:
         event.listen(engine, "before_cursor_execute", self._listener)
 
     def close(self) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._listener)
+        if event.contains(self.engine, "before_cursor_execute", self._listener):
+            event.remove(self.engine, "before_cursor_execute", self._listener)
 
     def _capture(self, conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
         if self._lines is None:

@@ -108,7 +108,10 @@ def test_session_mode_kill_says_which_staged_work_was_lost(db_url: str, observer
         sh.run(f"\\mode session\n\\add {table} id=1 n='a'\n\\flush\n\\add {table} id=2 n='b'")
         _kill_backend(observer, _pid(sh.run("select pg_backend_pid();")[0]))
         _, err = sh.run("\\flush")
-        assert "the connection to the server was lost: the staged objects (1 new, 0 changed, 0 deleted)" in err
+        assert (
+            "the connection to the server was lost, and the transaction with it, taking 1 flushed object and "
+            "1 SQL statement] [the staged objects (1 new, 0 changed, 0 deleted) were not saved]"
+        ) in err
         assert sh.prompt.endswith("!> ")
         _, err = sh.run(f"\\add {table} id=3 n='c'")
         assert "\\rollback" in err  # refused until the loss is acknowledged
