@@ -99,6 +99,7 @@ class HeldConnection:
         self.statements = 0
         self.lost = False
         self.loss_told = False
+        self._read_only = False
         self._sp_counter = 0
         self.drift: list[str] = []  # what the server did behind the shell's back, to be told
         if conn is not None and self.server() in _OPEN:
@@ -301,27 +302,36 @@ class HeldConnection:
         if self.conn.in_transaction():
             self.conn.commit()
         level = isolation or self.next_isolation or self.default_isolation
+        options: dict[str, Any] = {"isolation_level": level}
+        if self.db.is_postgres and (read_only or self._read_only):
+            options["postgresql_readonly"] = self._read_only = read_only
+        self.conn.execution_options(**options)
+        if sqlite_mode and self.db.is_sqlite:
+            self.conn.info[BEGIN_KEY] = f"BEGIN {sqlite_mode}"
+        self.txn = self.conn.begin()
+        # The drivers begin lazily; the server must be in the transaction now, as
+        # after psql's BEGIN, so what it shows (pg_stat_activity, the state read
+        # after this command) is the transaction the prompt shows.
         if self.db.is_postgres:
-            # BEGIN is sent now, as psql sends it, so the server (and anyone watching
-            # pg_stat_activity) is in the transaction the prompt shows; the connection
-            # stays in AUTOCOMMIT, where SQLAlchemy's commit/rollback are psycopg's,
-            # which end the server's transaction.
-            self.txn = self.conn.begin()
-            self._send(f"BEGIN ISOLATION LEVEL {level}{' READ ONLY' if read_only else ''}", "BEGIN")
-        else:
-            self.conn.execution_options(isolation_level=level)
-            if sqlite_mode and self.db.is_sqlite:
-                self.conn.info[BEGIN_KEY] = f"BEGIN {sqlite_mode}"
-            self.txn = self.conn.begin()
-            if self.db.dialect in ("mysql", "mariadb"):
-                # the driver begins lazily; the server must be in the transaction now,
-                # so its state can be read (and a snapshot taken, as BEGIN does)
-                self.conn.exec_driver_sql("START TRANSACTION READ ONLY" if read_only else "START TRANSACTION")
+            self._begin_now_psycopg()
+        elif self.db.dialect in ("mysql", "mariadb"):
+            self.conn.exec_driver_sql("START TRANSACTION READ ONLY" if read_only else "START TRANSACTION")
         self.next_isolation = None
         self.isolation = level
         self.started = time.monotonic()
         self.statements = 0
         return Outcome(tag="BEGIN")
+
+    def _begin_now_psycopg(self) -> None:
+        """psycopg sends BEGIN before the next statement: an empty one (no
+        statement at all for the server) makes it send it now."""
+        try:
+            with self.conn.connection.dbapi_connection.cursor() as cursor:
+                cursor.execute("")
+        except Exception as exc:
+            self._quiet(self.conn.rollback)
+            self.txn = None
+            raise UserError(f"BEGIN failed: {_first_line(exc)}") from exc
 
     def commit(self) -> Outcome:
         if self.txn is None:
@@ -402,7 +412,10 @@ class HeldConnection:
                 if self.conn.get_transaction() is not None:  # a failed COMMIT leaves it to be rolled back
                     self._quiet(self.conn.rollback)
                 self.conn.info.pop(BEGIN_KEY, None)
-                self.conn.execution_options(isolation_level="AUTOCOMMIT")
+                options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"}
+                if self._read_only:
+                    options["postgresql_readonly"] = self._read_only = False
+                self.conn.execution_options(**options)
 
     def _reopen(self) -> None:
         with contextlib.suppress(Exception):  # the old connection is unusable; closing is best effort
