@@ -53,13 +53,15 @@ def _unfiltered_dml(sql: str) -> str | None:
     return next((verb for verb, _, seen in open_dml if not seen), None)
 
 
-def destructive_reason(sql: str) -> str | None:
+def destructive_reason(sql: str, standard_strings: bool | None = None) -> str | None:
     """Why the statement needs confirming, or None when it does not. A line of
-    several statements (``insert …\\; delete from t``) asks when any of them would."""
+    several statements (``insert …\\; delete from t``) asks when any of them would
+    (``standard_strings``: how the server reads a backslash in a literal; None:
+    unknown, so every reading counts)."""
     from sqlshell.pieces import is_compound, split_texts
 
     if is_compound(sql):
-        for text in split_texts(sql):
+        for text in split_texts(sql, None, True, standard_strings):
             reason = _reason(text)
             if reason is not None:
                 return reason

@@ -18,6 +18,7 @@ from contextlib import AbstractContextManager, nullcontext
 
 from sqlshell.commands import transaction as txn_commands
 from sqlshell.errors import UserError
+from sqlshell.executors.connection import DB_NAMES
 from sqlshell.pieces import Piece, pieces
 from sqlshell.results import Outcome
 from sqlshell.split import Kind, Statement
@@ -44,7 +45,11 @@ def dispatch_all(stmt: Statement, shell: Shell) -> Iterator[AbstractContextManag
     if stmt.terminator and stmt.terminator.split()[0] not in ("\\g", "\\gx"):
         raise UserError(f"{stmt.terminator.split()[0]} is not supported", "end the statement with ; or \\g")
     sql = interpolate(stmt.text, shell.variables) if shell.variables else stmt.text
-    parts = pieces(sql, shell.db.dialect, shell.db.nested_comments) if stmt.data is None else pieces_of_copy(sql)
+    if stmt.data is not None:
+        parts = pieces_of_copy(sql)
+    else:
+        scs = shell.standard_conforming_strings() if shell.db.is_postgres and "\\" in sql else None
+        parts = pieces(sql, shell.db.dialect, shell.db.nested_comments, scs)
     shell.line_pieces = parts
     refuse_escape_from_single_transaction(shell, parts)
     if len(parts) == 1:
@@ -57,6 +62,9 @@ def dispatch_all(stmt: Statement, shell: Shell) -> Iterator[AbstractContextManag
             pass  # all fetched: the connection is free before the results are shown
         for outcome in outcomes:
             yield nullcontext(outcome)
+        return
+    if shell.db.is_postgres:  # session mode: the ORM session sends the line as one string and follows it
+        yield shell.executor.run(sql, stmt.data, stmt.data_line)
         return
     for i, part in enumerate(parts):
         yield _one(part, shell, stmt)
@@ -90,8 +98,8 @@ def refuse_escape_from_single_transaction(shell: Shell, parts: Sequence[Piece]) 
             txn_commands.refuse_inside_single_transaction(shell, part.txn.action.upper())
         if part.implicit_commit:
             raise UserError(
-                f"{part.label} is not allowed with --single-transaction: "
-                f"{shell.db.dialect} commits the transaction implicitly before it",
+                f"{part.label.split()[0]} is not allowed with --single-transaction: "
+                f"{DB_NAMES.get(shell.db.dialect, shell.db.dialect)} commits it implicitly",
                 "run it outside the single transaction",
             )
 

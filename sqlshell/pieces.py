@@ -66,23 +66,29 @@ def is_compound(sql: str) -> bool:
     return sql.find(";", 0, end) >= 0
 
 
-def pieces(sql: str, dialect: str, nested_comments: bool = True) -> list[Piece]:
-    """The statements of ``sql``, each classified once."""
-    texts = split_texts(sql, dialect, nested_comments) if is_compound(sql) else [sql]
+def pieces(sql: str, dialect: str, nested_comments: bool = True, standard_strings: bool | None = None) -> list[Piece]:
+    """The statements of ``sql``, each classified once (``standard_strings``:
+    the server's standard_conforming_strings, where the dialect has it)."""
+    texts = split_texts(sql, dialect, nested_comments, standard_strings) if is_compound(sql) else [sql]
     return [piece(text, dialect) for text in texts]
 
 
-def split_texts(sql: str, dialect: str | None = None, nested_comments: bool = True) -> list[str]:
-    """The statements of a compound text. MySQL strings take backslash escapes
-    (its default sql_mode), PostgreSQL's only with standard_conforming_strings
-    off: there a backslash makes the pieces ambiguous and the text stays one
-    piece (the server splits it). ``dialect`` None: every reading (the
-    destructive check wants to see whatever could run)."""
+def split_texts(
+    sql: str, dialect: str | None = None, nested_comments: bool = True, standard_strings: bool | None = None
+) -> list[str]:
+    """The statements of a compound text. A backslash in a string escapes in
+    MySQL (its default sql_mode) and in PostgreSQL with standard_conforming_strings
+    off: PostgreSQL's pieces follow the server's setting (``standard_strings``);
+    unknown, the text stays one piece (the server splits it). ``dialect`` None:
+    every reading (the destructive check wants to see whatever could run)."""
     readings = [True]
     if "\\" in sql and dialect != "sqlite":
-        if dialect == "postgresql":
-            return [sql]
-        readings = [False] if dialect in ("mysql", "mariadb") else [True, False]
+        if dialect == "postgresql" or (dialect is None and standard_strings is not None):
+            if standard_strings is None:
+                return [sql]
+            readings = [standard_strings]
+        else:
+            readings = [False] if dialect in ("mysql", "mariadb") else [True, False]
     texts: list[str] = []
     for standard in readings:
         splitter = Splitter(nested_comments)

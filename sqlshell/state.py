@@ -136,7 +136,7 @@ class Shell:
         self.ensure_no_open_work(f"leave {self.mode.value} mode")
         notes = []
         if self.held is not None:
-            notes.append(self.held.close() or "connection returned to the pool")
+            notes.append(self.held.close(reset=True) or "connection returned to the pool")
             self.held = None
         if self.session is not None:
             self.session.close()

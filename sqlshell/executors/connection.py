@@ -105,14 +105,15 @@ class HeldConnection:
         if conn is not None and self.server() in _OPEN:
             self._adopt()
 
-    def close(self) -> str | None:
+    def close(self, reset: bool = False) -> str | None:
         """Give the connection back to the pool (the caller has dealt with any
-        transaction), reset first so nothing set here (``SET``, temporary
-        tables, prepared statements) leaks into engine mode. Returns what was done."""
+        transaction); ``reset`` (leaving the mode) first, so nothing set here
+        (``SET``, temporary tables, prepared statements) leaks into engine mode.
+        Returns what was done."""
         if self.txn is not None:
             self._end(self.txn.rollback)
         told = None
-        if not self.conn.invalidated:
+        if reset and not self.conn.invalidated:
             told = self._reset()
         self.conn.close()
         return told
