@@ -121,7 +121,7 @@ class HeldConnection:
         if self.db.is_postgres:
             from psycopg.pq import TransactionStatus
 
-            return self._driver().info.transaction_status == TransactionStatus.INERROR
+            return bool(self._driver().info.transaction_status == TransactionStatus.INERROR)
         return False
 
     def snapshot(self) -> TxnSnapshot:
