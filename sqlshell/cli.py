@@ -452,7 +452,7 @@ def _sources(
             opened[index] = (sys.stdin.buffer, "standard input", None)
             continue
         try:
-            stream = stack.enter_context(open(step.text, "rb"))  # noqa: SIM115 - closed by the stack
+            stream: BinaryIO = stack.enter_context(open(step.text, "rb"))  # noqa: SIM115 - closed by the stack
         except OSError as exc:
             raise InputError(f"cannot read {step.text}: {exc.strerror or exc}") from exc
         opened[index] = (stream, step.text, Path(step.text).resolve())

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -310,7 +310,7 @@ class Writer:
     def header(self, names: Iterable[str]) -> str:
         return self.opts.delim.join(self._field(n) for n in names) + "\n"
 
-    def row(self, values: tuple[Any, ...]) -> str:
+    def row(self, values: Sequence[Any]) -> str:  # a tuple or a SQLAlchemy Row
         null = self.opts.null_text
         if len(values) == 1 and values[0] is not None and self.opts.csv and as_text(values[0]) == "\\.":
             return self.opts.quote + "\\." + self.opts.quote + "\n"  # a line "\." would end the data

@@ -32,6 +32,7 @@ from sqlalchemy.pool import QueuePool
 
 from sqlshell import poolwatch
 from sqlshell.cancel import running
+from sqlshell.driverconn import sqlite_of
 from sqlshell.errors import ConnectError, driver_error, one_line, server_message
 from sqlshell.urls import mask
 
@@ -271,7 +272,7 @@ def _keep_signals_alive() -> int:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    if conn.connection.dbapi_connection.isolation_level is None:
+    if sqlite_of(conn).isolation_level is None:
         return  # the connection is in AUTOCOMMIT: no transaction to open
     conn.exec_driver_sql(conn.info.pop(BEGIN_KEY, "BEGIN"))
 

@@ -36,7 +36,8 @@ def _top_level_words(sql: str) -> list[str]:
 def _unfiltered_dml(sql: str) -> str | None:
     """In a WITH statement, a DELETE or UPDATE, in the main statement or in a
     common table expression, that has no WHERE at its own parenthesis level."""
-    depth, open_dml = 0, []  # (verb, depth, seen_where)
+    depth = 0
+    open_dml: list[tuple[str, int, bool]] = []  # (verb, depth, seen_where)
     for tok in tokenize(sql):
         if tok.kind == "op" and tok.text == "(":
             depth += 1

@@ -52,7 +52,7 @@ class PrivateFileHistory(FileHistory):
     def _rewrite(self, newest_first: list[str]) -> None:
         """Keep only these entries: written to a private temporary file, then
         renamed over the history, so a crash never leaves half a file."""
-        path = Path(self.filename)  # type: ignore[arg-type]
+        path = Path(os.fsdecode(self.filename))  # str or bytes, as FileHistory was given it
         tmp = path.with_name(path.name + ".tmp")
         try:
             fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.orm import InstanceState
 
+from sqlshell.executors.orm import table_of
 from sqlshell.values_input import sql_literal
 
 
@@ -92,5 +93,5 @@ def object_rows(executor: Any) -> list[tuple[str, str, str, str, str]]:
     rows = []
     for state in states:
         words, values = _describe(state, session, flushed)
-        rows.append((words, state.mapper.local_table.name, _key(state), values, _expired(state)))
+        rows.append((words, table_of(state.class_).name, _key(state), values, _expired(state)))
     return rows

@@ -26,6 +26,7 @@ from sqlshell.poolwatch import backend_id
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
+    from sqlalchemy.orm import Session
 
     from sqlshell.state import Shell
 
@@ -44,7 +45,7 @@ def transaction_connection(shell: Shell) -> Connection | None:
     if shell.held is not None and shell.transactional is shell.held:
         conn = shell.held.conn
         return None if conn.closed or conn.invalidated else conn
-    session = getattr(shell.session, "session", None)
+    session: Session | None = getattr(shell.session, "session", None)
     if session is not None and shell.transactional is shell.session and session.in_transaction():
         try:
             return session.connection()  # the transaction's own connection: no new BEGIN

@@ -27,7 +27,7 @@ from typing import IO, Any
 from sqlshell.results import Column, Outcome
 from sqlshell.values import column_text, is_numeric, to_json, to_text
 
-Write = Callable[[str], None]
+Write = Callable[[str], object]  # what it returns is ignored: file.write fits
 
 NATIVE_FORMATS = ("aligned", "table", "unaligned", "csv", "tsv", "json", "jsonl")
 MACHINE_FORMATS = ("csv", "tsv", "json", "jsonl")  # data only: no titles, footers or blank lines
@@ -65,21 +65,20 @@ def render(outcome: Outcome, opts: RenderOptions, write: Write) -> int:
     for text in outcome.raw:
         write(text)
     tag = outcome.tag
-    if callable(tag) and outcome.columns is None:
-        tag = tag()
-    if outcome.columns is not None:
+    if outcome.columns is None:
+        shown = tag() if callable(tag) else tag
+    else:
         fmt = ALIASES.get(opts.format, opts.format)
         if fmt != opts.format:
             opts = replace(opts, format=fmt)
         renderer = _RENDERERS.get(fmt, _render_tabulate)
         count = renderer(outcome.columns, outcome.batches, replace(opts, footer=opts.footer and outcome.footer), write)
-        if callable(tag):
-            tag = tag()
+        shown = tag() if callable(tag) else tag  # a lazy tag counts the rows just written
         # Like psql: after rows, only a data-changing statement's tag (… RETURNING).
-        if tag and not tag.startswith(_ROW_CHANGING):
-            tag = None
-    if tag and not opts.quiet:
-        write(tag + "\n")
+        if shown and not shown.startswith(_ROW_CHANGING):
+            shown = None
+    if shown and not opts.quiet:
+        write(shown + "\n")
     return count
 
 

@@ -153,7 +153,7 @@ def paging(shell: Shell) -> Iterator[None]:
         yield
         return
     stream = PagedStream(target, command)
-    out.stdout = stream  # type: ignore[assignment]
+    out.stdout = stream
     try:
         yield
     finally:

@@ -106,7 +106,9 @@ def _dollar_glued(buf: str, i: int, lo: int) -> bool:
     """Is the ``$`` at ``i`` part of an identifier, as in ``a$b$``?  After a
     number or a parameter (``1$$``, ``$1$$``) psql starts a dollar quote."""
     j = _ident_run(buf, i, lo)
-    k = _NUMBERS.match(buf, j, i).end()
+    numbers = _NUMBERS.match(buf, j, i)
+    assert numbers is not None  # the pattern matches the empty string
+    k = numbers.end()
     return any(ch != "$" for ch in buf[k:i])
 
 
@@ -296,7 +298,9 @@ class Splitter:
             return False  # the usual case, decided without a regex
         pos, n = 0, len(text)
         while True:
-            pos = _BLANK_RUN.match(text, pos).end()
+            blank = _BLANK_RUN.match(text, pos)
+            assert blank is not None  # the pattern matches the empty string
+            pos = blank.end()
             if pos >= n:
                 return True
             if not text.startswith("/*", pos):
@@ -578,7 +582,9 @@ class Splitter:
                             raise _Incomplete(i)  # "$tag" may become "$tag$"
                         i += 1
                     elif _dollar_glued(buf, i, lo):
-                        j = _IDENT_REST.match(buf, i).end()  # the rest of the identifier, at once
+                        rest = _IDENT_REST.match(buf, i)
+                        assert rest is not None  # the pattern matches the empty string
+                        j = rest.end()  # the rest of the identifier, at once
                         if j >= n and not final:
                             raise _Incomplete(i)
                         i = j
@@ -612,7 +618,9 @@ class Splitter:
                         if not final:
                             raise _Incomplete(i)
                         end = n
-                    name = _META_NAME.match(buf, i).group(1)
+                    meta = _META_NAME.match(buf, i)
+                    assert meta is not None  # buf[i] is the backslash
+                    name = meta.group(1)
                     if name in _TERMINATORS:
                         return i, (i, end)
                     ms, nl = i, buf.rfind("\n", pos, i)

@@ -50,9 +50,9 @@ def leading_words(sql: str, limit: int = 6) -> list[str]:
     """The first keywords of a statement, lower-cased, comments skipped."""
     m = _PLAIN_WORDS.match(sql)
     if m and not m.group(7):
-        words = [w.lower() for w in m.groups()[:6] if w]
-        if len(words) >= limit or m.end() == len(sql) or not sql[m.end()].isalpha():
-            return words[:limit]
+        plain = [w.lower() for w in m.groups()[:6] if w]
+        if len(plain) >= limit or m.end() == len(sql) or not sql[m.end()].isalpha():
+            return plain[:limit]
     words: list[str] = []
     for m in _TOKEN.finditer(sql):
         if m.group(1):

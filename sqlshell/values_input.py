@@ -129,7 +129,8 @@ def parse_assignments(raw: str) -> list[tuple[str, Literal]]:
 
 def split_leading(raw: str, count: int) -> tuple[list[Literal], str]:
     """The first ``count`` literals (a primary key) and the rest of the text."""
-    scan, values = _Scanner(raw), []
+    scan = _Scanner(raw)
+    values: list[Literal] = []
     while len(values) < count and scan.skip_space():
         values.append(scan.literal())
     return values, raw[scan.pos :]
@@ -164,7 +165,7 @@ def coerce(column: Column[Any], lit: Literal, caster: Caster | None = None) -> A
         raise UserError(f"{lit} does not fit {where}: {reason}") from exc
 
 
-def _python_type(type_: Any) -> type | None:
+def _python_type(type_: satypes.TypeEngine[Any]) -> type | None:
     try:
         return type_.python_type
     except NotImplementedError:

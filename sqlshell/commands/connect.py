@@ -67,7 +67,11 @@ def _target(shell: Shell, words: list[str]) -> URL:
     url = shell.db.url
     parts = dict(zip(("database", "username", "host", "port"), words, strict=False))
     try:
-        changes = {k: (int(v) if k == "port" else v) for k, v in parts.items() if v != "-"}
-        return url.set(**changes)
+        given = {k: v for k, v in parts.items() if v != "-"}
+        port = int(given["port"]) if "port" in given else None
+        # set() leaves a part given as None as it was
+        return url.set(
+            database=given.get("database"), username=given.get("username"), host=given.get("host"), port=port
+        )
     except ValueError as exc:
         raise BadURL(f"bad port {parts.get('port')!r}") from exc

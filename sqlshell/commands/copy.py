@@ -35,6 +35,7 @@ from sqlshell.cancel import running
 from sqlshell.commands.describe import parse_name
 from sqlshell.commands.registry import Args, CommandSet
 from sqlshell.copyfmt import BadLine, CopySpec, Writer, parse_copy, records
+from sqlshell.driverconn import psycopg_of
 from sqlshell.errors import UserError
 from sqlshell.executors.pgstream import wrap_error
 from sqlshell.results import Outcome
@@ -77,7 +78,7 @@ def copy(shell: Shell, args: Args) -> Outcome:
                 rows = _pg_in(conn, spec, blocks, first, name) if pg else _rows_in(conn, spec, lines, first, name)
         else:
             # PostgreSQL sends the session's client_encoding unless ENCODING says otherwise
-            server_enc = conn.connection.dbapi_connection.info.encoding if pg else "utf-8"
+            server_enc = psycopg_of(conn).info.encoding if pg else "utf-8"
             with _sink(shell, spec, spec.options.encoding or server_enc) as write:
                 rows = _pg_out(conn, spec, write) if pg else _rows_out(conn, spec, write)
     if spec.direction == "to" and spec.kind == "stdio":
@@ -306,7 +307,7 @@ def _sink(shell: Shell, spec: CopySpec, enc: str) -> Iterator[Any]:
 
 def _pg_in(conn: Connection, spec: CopySpec, blocks: Iterable[bytes], first_line: int, name: str) -> int:
     sql = spec.server_sql()
-    dbapi = conn.connection.dbapi_connection
+    dbapi = psycopg_of(conn)
     cursor = dbapi.cursor()
     running.started(dbapi)
     try:
@@ -331,7 +332,7 @@ def _copy_line(context: str) -> int | None:
 
 def _pg_out(conn: Connection, spec: CopySpec, write: Any) -> int:
     sql = spec.server_sql()
-    dbapi = conn.connection.dbapi_connection
+    dbapi = psycopg_of(conn)
     cursor = dbapi.cursor()
     running.started(dbapi)
     try:

@@ -27,6 +27,8 @@ from sqlshell.render import MACHINE_FORMATS, render
 from sqlshell.results import Outcome
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from sqlshell.state import Shell
 
 commands = CommandSet("Introspection")
@@ -172,7 +174,7 @@ def _user_connection(shell: Shell) -> Connection | None:
     connection (session mode, once it has one), else None: the engine will do."""
     if shell.held is not None:
         return shell.held.conn
-    orm = getattr(shell.session, "session", None)  # the ORM Session (imported only in session mode)
+    orm: Session | None = getattr(shell.session, "session", None)  # the ORM Session (imported only in session mode)
     if orm is not None and getattr(shell.session, "driver_connection", None) is not None:
         return orm.connection()  # the one its transaction holds: asking never begins one
     return None

@@ -25,6 +25,7 @@ from sqlalchemy.exc import NoSuchTableError
 
 from sqlshell.commands.describe import _inspector, _optional
 from sqlshell.commands.registry import Args, CommandSet
+from sqlshell.driverconn import psycopg_of
 from sqlshell.errors import UserError
 from sqlshell.render import MACHINE_FORMATS, render
 from sqlshell.results import Outcome
@@ -145,12 +146,7 @@ def _schemas(shell: Shell, insp: Inspector, pattern: Pattern) -> list[str | None
 
 
 def _search_path(insp: Inspector) -> list[str]:
-    bind = insp.bind
-    rows = bind.execute(text("select unnest(current_schemas(false))")) if isinstance(bind, Connection) else None
-    if rows is None:
-        with bind.connect() as conn:
-            return [r[0] for r in conn.execute(text("select unnest(current_schemas(false))"))]
-    return [r[0] for r in rows]
+    return [r[0] for r in _query(insp, text("select unnest(current_schemas(false))"))]
 
 
 Relation = tuple[str, str, str, str]
@@ -186,7 +182,7 @@ def _indexes(insp: Inspector, schema: str | None) -> list[tuple[str, str]]:
     tables = insp.get_table_names(schema) + _optional(insp.get_materialized_view_names, schema)
     for table in tables:
         try:
-            names = [ix["name"] for ix in insp.get_indexes(table, schema=schema) if ix.get("name")]
+            names = [name for ix in insp.get_indexes(table, schema=schema) if (name := ix.get("name"))]
             pk = insp.get_pk_constraint(table, schema=schema).get("name")
         except NoSuchTableError:  # dropped by someone else since the names were read
             continue
@@ -440,8 +436,8 @@ def list_roles(shell: Shell, args: Args) -> Outcome:
             found = _query(insp, text("select user, host from mysql.user order by 1, 2"))
         except Exception as exc:  # no privilege on mysql.user
             raise UserError(f"cannot read the accounts: {str(getattr(exc, 'orig', exc)).splitlines()[0]}") from None
-    rows = [(u, h) for u, h in found if pattern.name_ok(u)]
-    return _show(shell, "List of roles", ["User", "Host"], rows)
+    accounts = [(u, h) for u, h in found if pattern.name_ok(u)]
+    return _show(shell, "List of roles", ["User", "Host"], accounts)
 
 
 def _pg_attributes(r: tuple[Any, ...]) -> str:
@@ -514,7 +510,7 @@ def conninfo(shell: Shell, args: Args) -> Outcome:
         return Outcome(raw=[f'You are connected to SQLite database file "{Path(name).resolve()}".\n'])
     if shell.db.is_postgres and shell.db.engine.dialect.driver == "psycopg":
         with shell.db.engine.connect() as conn:
-            info = conn.connection.driver_connection.info
+            info = psycopg_of(conn).info
             db, user, host, port = info.dbname, info.user, info.host, info.port
             hostaddr = getattr(info, "hostaddr", "") or ""
             ssl = info.pgconn.ssl_in_use
@@ -531,10 +527,9 @@ def conninfo(shell: Shell, args: Args) -> Outcome:
         return Outcome(raw=lines)
     with shell.db.engine.connect() as conn:
         version = ".".join(str(v) for v in conn.dialect.server_version_info or ())
-        user = conn.exec_driver_sql("select current_user()").scalar() if shell.db.dialect != "oracle" else url.username
+        who = conn.exec_driver_sql("select current_user()").scalar() if shell.db.dialect != "oracle" else url.username
         conn.commit()
     host = url.host or "localhost"
-    port = url.port or ""
-    where = f'on host "{host}"' + (f' at port "{port}"' if port else "")
+    where = f'on host "{host}"' + (f' at port "{url.port}"' if url.port else "")
     server = f" ({_backend(shell)} {version})" if version else ""
-    return Outcome(raw=[f'You are connected to database "{url.database or ""}" as user "{user}" {where}{server}.\n'])
+    return Outcome(raw=[f'You are connected to database "{url.database or ""}" as user "{who}" {where}{server}.\n'])

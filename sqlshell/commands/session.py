@@ -28,6 +28,8 @@ from sqlshell.values_input import (
 )
 
 if TYPE_CHECKING:
+    from sqlalchemy import Table
+
     from sqlshell.executors.session import SessionExecutor
     from sqlshell.state import Shell
 
@@ -38,6 +40,12 @@ def attribute(cls: type, column: Any) -> str:
     from sqlshell.executors.orm import attribute as mapped_attribute
 
     return mapped_attribute(cls, column)
+
+
+def _table_of(cls: type) -> Table:
+    from sqlshell.executors.orm import table_of  # at first use, as above
+
+    return table_of(cls)
 
 
 commands = CommandSet("Session")
@@ -83,11 +91,11 @@ def _table(ex: SessionExecutor, raw: str, usage: str) -> tuple[type, str]:
 
 
 def _key(ex: SessionExecutor, cls: type, lits: list[Literal], usage: str) -> tuple[Any, ...]:
-    columns = inspect(cls).primary_key
+    columns = list(_table_of(cls).primary_key)  # the order _load zips the key with
     if len(lits) != len(columns):
         names = ", ".join(c.name for c in columns)
         raise UserError(
-            f"the primary key of {inspect(cls).local_table.name} is ({names}): give {len(columns)} value(s)",
+            f"the primary key of {_table_of(cls).name} is ({names}): give {len(columns)} value(s)",
             f"usage: {usage}",
         )
     return tuple(coerce(c, lit, ex.tables.caster) for c, lit in zip(columns, lits, strict=True))
@@ -97,7 +105,7 @@ def _values(ex: SessionExecutor, cls: type, raw: str) -> dict[SAColumn[Any], Any
     """``col=value …`` as {column: coerced value}, checked before anything is
     staged. Keyed by the Column: automap maps some names under another key
     (``metadata`` → ``metadata_``), so a name is never looked up twice."""
-    table, out = inspect(cls).local_table, {}
+    table, out = _table_of(cls), {}
     for name, lit in parse_assignments(raw):
         column = find_column(table, name)
         if column in out:
@@ -115,7 +123,7 @@ def _require_values(cls: type, values: dict[SAColumn[Any], Any]) -> None:
     """A new object has no second chance to get a value (a pending object has no
     key \\change could name), and a failed flush loses all staged work: so the
     columns the database would refuse as null are asked for now."""
-    table = inspect(cls).local_table
+    table = _table_of(cls)
     missing = [
         c.name
         for c in table.c
@@ -137,7 +145,7 @@ def _load(ex: SessionExecutor, cls: type, key: tuple[Any, ...]) -> tuple[Any, li
     with ex.capturing() as sql:
         obj = ex.session.get(cls, key)
     if obj is None:
-        table = inspect(cls).local_table
+        table = _table_of(cls)
         where = ", ".join(f"{c.name}={sql_literal(v)}" for c, v in zip(table.primary_key, key, strict=True))
         raise UserError(f"{table.name} has no row with {where}")
     return obj, sql
@@ -152,7 +160,7 @@ def _selects(sql: list[str]) -> str:
 
 
 def _name(obj: Any) -> str:
-    return inspect(obj).mapper.local_table.name
+    return _table_of(type(obj)).name
 
 
 def _key_text(obj: Any) -> str:
@@ -219,7 +227,7 @@ def get_cmd(shell: Shell, args: Args) -> Outcome:
     ex = _executor(shell, "\\get")
     cls, rest = _table(ex, args.raw, "\\get TABLE KEY …")
     obj, sql = _load(ex, cls, _key(ex, cls, parse_values(rest), "\\get TABLE KEY …"))
-    columns = list(inspect(cls).local_table.c)
+    columns = list(_table_of(cls).c)
     row = tuple(getattr(obj, attribute(cls, c)) for c in columns)
     notes = ["from the identity map: no SQL sent" if not sql else f"loaded from the database ({_selects(sql)})"]
     if obj in ex.session.deleted:
@@ -235,7 +243,7 @@ def change_cmd(shell: Shell, args: Args) -> Outcome:
     usage = "\\change TABLE KEY … col=value …"
     ex = _executor(shell, "\\change")
     cls, rest = _table(ex, args.raw, usage)
-    lits, rest = split_leading(rest, len(inspect(cls).primary_key))
+    lits, rest = split_leading(rest, len(_table_of(cls).primary_key))
     key, values = _key(ex, cls, lits, usage), _values(ex, cls, rest)
     if not values:
         raise UserError("nothing to change", f"usage: {usage}")

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.engine import Connection, CursorResult
 
 from sqlshell.database import STATUS_KEY, WARNINGS_KEY
+from sqlshell.driverconn import dbapi
 from sqlshell.errors import UserError
 from sqlshell.executors.pgcopy import copy_in, copy_out, is_copy_out
 from sqlshell.executors.pgstream import execute_plain, stream_statement, streams_rows
@@ -65,7 +66,7 @@ def _show_warnings(conn: Connection) -> list[str]:
     ``--show-warnings`` prints them (asked only when the count is not zero;
     the driver has read the whole result by now, so the query can go)."""
     conn.info[WARNINGS_KEY] = 0
-    cursor = conn.connection.dbapi_connection.cursor()
+    cursor = dbapi(conn).cursor()
     try:
         cursor.execute("SHOW WARNINGS")
         return [f"{level} (Code {code}): {message}" for level, code, message in cursor.fetchall()]

@@ -24,7 +24,7 @@ from sqlalchemy import Column, Connection, Table, cast, event, inspect, literal,
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, SAWarning, SQLAlchemyError
 from sqlalchemy.ext.automap import automap_base
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, class_mapper
 
 from sqlshell import echo
 from sqlshell.database import Database
@@ -172,7 +172,15 @@ def cast_by_database(db: Database, text: str, type_: Any) -> Any:
 
 def attribute(cls: type, column: Column[Any]) -> str:
     """The attribute the column is mapped to (its name, unless reserved)."""
-    return inspect(cls).get_property_by_column(column).key
+    return class_mapper(cls).get_property_by_column(column).key
+
+
+def table_of(cls: type) -> Table:
+    """The Table a class maps: automap maps each class to exactly one, though
+    the mapper types it as any FROM clause."""
+    table = class_mapper(cls).local_table
+    assert isinstance(table, Table), table
+    return table
 
 
 # -- the session's plumbing -----------------------------------------------------------
@@ -220,7 +228,7 @@ class StatementRecorder:
 
     @contextmanager
     def recording(self) -> Iterator[list[str]]:
-        self._lines = lines = []
+        self._lines = lines = list[str]()
         caught: list[warnings.WarningMessage] = []
         try:
             with warnings.catch_warnings(record=True) as caught:

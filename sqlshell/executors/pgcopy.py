@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from sqlshell import echo
 from sqlshell.cancel import running
+from sqlshell.driverconn import psycopg_of
 from sqlshell.executors.pgstream import wrap_error
 from sqlshell.results import Outcome
 from sqlshell.tags import leading_words
@@ -32,7 +33,7 @@ def is_copy_out(sql: str) -> bool:
 def copy_in(conn: Connection, sql: str, data: str, data_line: int) -> Outcome:
     """Stream ``data`` into ``COPY … FROM STDIN``; a bad data line is named by
     its line number in the input."""
-    dbapi_conn = conn.connection.dbapi_connection
+    dbapi_conn = psycopg_of(conn)
     cursor = dbapi_conn.cursor()
     echo.sent(conn, sql)
     running.started(dbapi_conn)
@@ -57,7 +58,7 @@ def copy_in(conn: Connection, sql: str, data: str, data_line: int) -> Outcome:
 def copy_out(conn: Connection, sql: str) -> Outcome:
     """``COPY … TO STDOUT``: the server's bytes, passed on as they arrive, and
     nothing after them (psql prints no ``COPY n`` there: the data is the output)."""
-    dbapi_conn = conn.connection.dbapi_connection
+    dbapi_conn = psycopg_of(conn)
     cursor = dbapi_conn.cursor()
     echo.sent(conn, sql)
     running.started(dbapi_conn)
@@ -66,7 +67,7 @@ def copy_out(conn: Connection, sql: str) -> Outcome:
 
 def _blocks(conn: Connection, sql: str, cursor: Any) -> Iterator[str]:
     try:
-        encoding = conn.connection.dbapi_connection.info.encoding  # the session's client_encoding
+        encoding = psycopg_of(conn).info.encoding  # the session's client_encoding
         with cursor.copy(sql) as copy:
             for block in copy:
                 yield bytes(block).decode(encoding, errors="replace")

@@ -33,6 +33,7 @@ from sqlalchemy.exc import DBAPIError
 
 from sqlshell import echo
 from sqlshell.cancel import running
+from sqlshell.driverconn import psycopg_of
 from sqlshell.results import Column, Outcome
 from sqlshell.tags import leading_words
 from sqlshell.values import PG_JSON_OIDS, PG_NUMERIC_ARRAY_OIDS, PG_NUMERIC_OIDS
@@ -51,7 +52,7 @@ def streams_rows(sql: str) -> bool:
 
 
 def _cursor(conn: Connection, sql: str, factory: Any = None) -> Any:
-    dbapi_conn = conn.connection.dbapi_connection
+    dbapi_conn = psycopg_of(conn)
     echo.sent(conn, sql)
     running.started(dbapi_conn)  # what Ctrl-C cancels (SQLAlchemy's execute events don't fire here)
     return dbapi_conn.cursor() if factory is None else factory(dbapi_conn)
@@ -152,7 +153,7 @@ def _stream_cursor() -> Any:
     rows = {ExecStatus.SINGLE_TUPLE, getattr(ExecStatus, "TUPLES_CHUNK", ExecStatus.SINGLE_TUPLE)}
     ends = {ExecStatus.TUPLES_OK, ExecStatus.COMMAND_OK}
 
-    class StreamCursor(psycopg.Cursor):  # type: ignore[type-arg]
+    class StreamCursor(psycopg.Cursor[Any]):
         end: Any = None
 
         def _stream_fetchone_gen(self, first: bool) -> Any:
@@ -174,10 +175,11 @@ def _stream_cursor() -> Any:
                 return None
             return self._raise_for_result(res)
 
+    chosen: type[psycopg.Cursor[Any]] = StreamCursor
     if not hasattr(psycopg.Cursor, "_stream_fetchone_gen"):  # another psycopg: its own stream
-        StreamCursor = psycopg.Cursor  # type: ignore[misc]
-    _STREAM_CURSOR = StreamCursor
-    return StreamCursor
+        chosen = psycopg.Cursor
+    _STREAM_CURSOR = chosen
+    return chosen
 
 
 # numeric, timestamp, timestamptz, date, time, timetz, interval: shown as the
@@ -224,7 +226,9 @@ def wrap_error(conn: Connection, sql: str, exc: Exception, cursor: Any) -> Excep
     if not isinstance(exc, psycopg.Error):
         return exc
     dbapi_conn = conn.connection.dbapi_connection
-    lost = conn.dialect.is_disconnect(exc, dbapi_conn, cursor)
+    # SQLAlchemy 2.1 types the error as its own DB-API protocol class, which
+    # psycopg.Error does not name (2.0 typed it as Exception); it is one at runtime.
+    lost = conn.dialect.is_disconnect(exc, dbapi_conn, cursor)  # type: ignore[arg-type, unused-ignore]
     if lost:
         conn.invalidate(exc)
     return DBAPIError.instance(sql, None, exc, psycopg.Error, connection_invalidated=lost)

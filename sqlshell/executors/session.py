@@ -32,9 +32,11 @@ from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import InstanceState, Session, SessionTransaction
+from sqlalchemy.util import immutabledict
 
 from sqlshell.cancel import running
 from sqlshell.database import Database
+from sqlshell.driverconn import psycopg_of
 from sqlshell.errors import UserError, driver_error, one_line
 from sqlshell.executors import serverstate
 from sqlshell.executors.common import run_statement
@@ -536,11 +538,13 @@ class SessionExecutor:
         """Begin on the server now, as psql's BEGIN does (no snapshot yet):
         psycopg and MariaDB would otherwise send BEGIN with the first statement,
         and the prompt would say open while the server is idle."""
-        driver = self.session.connection(execution_options=options).connection.driver_connection
+        conn = self.session.connection(execution_options=immutabledict(options))
         if self.db.is_postgres:
-            driver.execute("")  # psycopg sends its BEGIN (with the isolation level) before any query
+            psycopg_of(conn).execute("")  # psycopg sends its BEGIN (with the isolation level) before any query
         elif self.db.dialect in ("mysql", "mariadb"):
-            driver.begin()
+            driver = conn.connection.driver_connection
+            assert driver is not None  # the connection was just checked out
+            driver.begin()  # PyMySQL's own BEGIN (not in the DB-API)
         notes = ["the session begins a transaction by itself when it needs one; \\begin just began it now"]
         if sqlite_mode:
             notes.append(f"BEGIN {sqlite_mode} is not available in session mode: a plain BEGIN was sent")
