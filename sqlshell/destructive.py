@@ -107,4 +107,5 @@ _EXPLAIN_HEAD = re.compile(
 
 def _explained(sql: str) -> str:
     """The statement an EXPLAIN runs."""
-    return sql[_EXPLAIN_HEAD.match(sql).end() :]
+    head = _EXPLAIN_HEAD.match(sql)
+    return sql[head.end() :] if head else ""

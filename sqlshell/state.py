@@ -52,7 +52,7 @@ class Executor(Protocol):
 
     def run(self, sql: str, copy_data: str | None = None, data_line: int = 0) -> AbstractContextManager[Outcome]: ...
 
-    def close(self) -> None: ...
+    def close(self) -> str | None: ...  # what was done to the connection, if worth telling
 
 
 class Transactional(Executor, Protocol):

@@ -30,7 +30,7 @@ def run_compound(conn: Connection, sql: str) -> list[Outcome]:
     """Send ``sql`` as one query string; one Outcome per statement in it."""
     from psycopg.types.string import TextLoader
 
-    dbapi = conn.connection.dbapi_connection
+    dbapi: Any = conn.connection.dbapi_connection  # psycopg's Connection
     if conn.engine.echo:
         conn.engine.logger.info("%s", sql)
     running.started(dbapi)  # what Ctrl-C cancels

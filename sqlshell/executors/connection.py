@@ -327,7 +327,8 @@ class HeldConnection:
         """psycopg sends BEGIN before the next statement: an empty one (no
         statement at all for the server) makes it send it now."""
         try:
-            with self.conn.connection.dbapi_connection.cursor() as cursor:
+            dbapi: Any = self.conn.connection.dbapi_connection  # psycopg's Connection
+            with dbapi.cursor() as cursor:
                 cursor.execute("")
         except Exception as exc:
             self._quiet(self.conn.rollback)
@@ -533,8 +534,11 @@ _MYSQL_ROLLS_BACK = frozenset({1213})  # ER_LOCK_DEADLOCK: InnoDB rolls the tran
 
 
 def _mysql_errno(error: BaseException) -> int | None:
-    args = getattr(getattr(error, "orig", None), "args", ())
-    return args[0] if args and isinstance(args[0], int) and type(error.orig).__module__.startswith("pymysql") else None
+    orig = getattr(error, "orig", None)
+    args = getattr(orig, "args", ())
+    if args and isinstance(args[0], int) and type(orig).__module__.startswith("pymysql"):
+        return args[0]
+    return None
 
 
 _OR_ROLLBACK = re.compile(r"\b(?:or|conflict)\s+rollback\b", re.IGNORECASE)
