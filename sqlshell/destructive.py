@@ -10,6 +10,8 @@ every row. Scripts never ask: only the REPL calls this.
 
 from __future__ import annotations
 
+import re
+
 from sqlshell.sqlcontext import tokenize
 from sqlshell.tags import leading_words
 
@@ -52,12 +54,39 @@ def _unfiltered_dml(sql: str) -> str | None:
     return next((verb for verb, _, seen in open_dml if not seen), None)
 
 
-def destructive_reason(sql: str) -> str | None:
-    """Why the statement needs confirming, or None when it does not."""
+def destructive_reason(sql: str, standard_strings: bool | None = None) -> str | None:
+    """Why the statement needs confirming, or None when it does not. A line of
+    several statements (``insert …\\; delete from t``) asks when any of them would
+    (``standard_strings``: how the server reads a backslash in a literal; None:
+    unknown, so every reading counts)."""
+    from sqlshell.pieces import is_compound, split_texts
+
+    if is_compound(sql):
+        for text in split_texts(sql, None, True, standard_strings):
+            reason = _reason(text)
+            if reason is not None:
+                return reason
+        return None
+    return _reason(sql)
+
+
+_EXPLAIN_ANALYZE = re.compile(
+    r"^\s*explain\s+(?:analy[sz]e\b|\((?:[^)]*\b)?analy[sz]e\b(?!\s+(?:false|off|0)\b))", re.IGNORECASE
+)
+
+
+def _reason(sql: str) -> str | None:
     words = leading_words(sql, 3)
     if not words:
         return None
     verb = words[0]
+    if verb == "explain":
+        # EXPLAIN ANALYZE runs the statement it explains
+        m = _EXPLAIN_ANALYZE.match(sql)
+        if m is None:
+            return None
+        inner = _explained(sql)
+        return _reason(inner) if inner else None
     if verb == "with":
         dml = _unfiltered_dml(sql)
         return f"{dml.upper()} without WHERE {'removes' if dml == 'delete' else 'changes'} every row" if dml else None
@@ -69,3 +98,14 @@ def destructive_reason(sql: str) -> str | None:
     if verb in ("delete", "update") and not has_top_level_where(sql):
         return f"{verb.upper()} without WHERE {'removes' if verb == 'delete' else 'changes'} every row"
     return None
+
+
+_EXPLAIN_HEAD = re.compile(
+    r"^\s*explain\s+(?:\([^)]*\)\s*|(?:analy[sz]e|verbose|buffers|wal|settings)\s+)*", re.IGNORECASE
+)
+
+
+def _explained(sql: str) -> str:
+    """The statement an EXPLAIN runs."""
+    head = _EXPLAIN_HEAD.match(sql)
+    return sql[head.end() :] if head else ""

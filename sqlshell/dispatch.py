@@ -1,36 +1,107 @@
 """Route one statement to where it runs: a meta-command from the registry,
 a transaction command (typed as SQL) to the transaction operations, anything
 else to the current mode's executor. The splitter already said which kind a
-statement is, so nothing here is tried and caught."""
+statement is, so nothing here is tried and caught.
+
+A line may hold several statements (``\\;``, or a ``:NAME`` that expands to
+several): each is classified once (``sqlshell.pieces``) and none is lost.
+On PostgreSQL the line goes to the server as one query string, as psql
+sends it (one implicit transaction, every result shown); drivers that take
+one statement at a time get it piece by piece, each piece dispatched as if
+it had been typed alone, with the server's state read between pieces.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 
 from sqlshell.commands import transaction as txn_commands
 from sqlshell.errors import UserError
+from sqlshell.executors.connection import DB_NAMES
+from sqlshell.pieces import Piece, pieces
 from sqlshell.results import Outcome
 from sqlshell.split import Kind, Statement
 from sqlshell.state import Shell
-from sqlshell.txnsql import TxnCommand, classify
+from sqlshell.txnsql import TxnCommand
 from sqlshell.variables import interpolate
 
 
-def dispatch(stmt: Statement, shell: Shell) -> AbstractContextManager[Outcome]:
+def dispatch_all(stmt: Statement, shell: Shell) -> Iterator[AbstractContextManager[Outcome]]:
+    """One context manager per result of ``stmt``, each made when the previous
+    one has been rendered (so the statements of a line run in order, and an
+    error stops the rest)."""
+    shell.line_pieces = ()
     if stmt.kind is Kind.META:
         if stmt.data is not None:  # \copy … FROM STDIN, with the data lines that followed it
             from sqlshell.commands.copy import script_data
 
             with script_data(stmt.data, stmt.data_line):
-                return nullcontext(shell.registry.run(shell, stmt.text))
-        return nullcontext(shell.registry.run(shell, stmt.text))
+                outcome = shell.registry.run(shell, stmt.text)
+            yield nullcontext(outcome)
+            return
+        yield nullcontext(shell.registry.run(shell, stmt.text))
+        return
     if stmt.terminator and stmt.terminator.split()[0] not in ("\\g", "\\gx"):
         raise UserError(f"{stmt.terminator.split()[0]} is not supported", "end the statement with ; or \\g")
     sql = interpolate(stmt.text, shell.variables) if shell.variables else stmt.text
-    txn = classify(sql)
-    if txn is not None:
-        return nullcontext(run_txn_command(txn, shell))
-    return shell.executor.run(sql, stmt.data, stmt.data_line)
+    if stmt.data is not None:
+        parts = pieces_of_copy(sql)
+    else:
+        scs = shell.standard_conforming_strings() if shell.db.is_postgres and "\\" in sql else None
+        parts = pieces(sql, shell.db.dialect, shell.db.nested_comments, scs)
+    shell.line_pieces = parts
+    refuse_escape_from_single_transaction(shell, parts)
+    if len(parts) == 1:
+        yield _one(parts[0], shell, stmt)
+        return
+    executor = shell.executor
+    run_many = getattr(executor, "run_many", None)
+    if shell.db.is_postgres and run_many is not None:
+        with run_many(sql, parts) as outcomes:
+            pass  # all fetched: the connection is free before the results are shown
+        for outcome in outcomes:
+            yield nullcontext(outcome)
+        return
+    if shell.db.is_postgres:  # session mode: the ORM session sends the line as one string and follows it
+        yield shell.executor.run(sql, stmt.data, stmt.data_line)
+        return
+    for i, part in enumerate(parts):
+        yield _one(part, shell, stmt)
+        if part.txn is None:
+            shell.follow_server((part,))  # before the next piece runs
+        shell.line_pieces = parts[i + 1 :]
+
+
+def pieces_of_copy(sql: str) -> list[Piece]:
+    from sqlshell.pieces import piece
+
+    return [piece(sql, "")]
+
+
+def _one(part: Piece, shell: Shell, stmt: Statement) -> AbstractContextManager[Outcome]:
+    if part.txn is not None:
+        return nullcontext(run_txn_command(part.txn, shell))
+    return shell.executor.run(part.sql, stmt.data, stmt.data_line)
+
+
+def refuse_escape_from_single_transaction(shell: Shell, parts: Sequence[Piece]) -> None:
+    """--single-transaction: refuse, before anything runs, a line with a piece
+    that would end the script's transaction (COMMIT, ROLLBACK, a BEGIN, or on
+    MariaDB a statement that commits implicitly)."""
+    if not shell.settings.single_transaction or shell.transactional is None:
+        return
+    if not shell.transactional.in_transaction:
+        return
+    for part in parts:
+        if part.txn is not None and part.txn.action in ("begin", "commit", "rollback"):
+            txn_commands.refuse_inside_single_transaction(shell, part.txn.action.upper())
+        if part.implicit_commit:
+            raise UserError(
+                f"{part.label.split()[0]} is not allowed with --single-transaction: "
+                f"{DB_NAMES.get(shell.db.dialect, shell.db.dialect)} commits it implicitly",
+                "run it outside the single transaction",
+            )
 
 
 def run_txn_command(cmd: TxnCommand, shell: Shell) -> Outcome:

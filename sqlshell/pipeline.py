@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlshell import querysend
 from sqlshell.commands.core import QuitRequested
 from sqlshell.conditionals import BadBoolean, Conditions, gate
-from sqlshell.dispatch import dispatch
+from sqlshell.dispatch import dispatch_all
 from sqlshell.errors import UserError, describe_db_error, error_position, one_line
 from sqlshell.exitstatus import ExitStatus
 from sqlshell.render import render
@@ -70,42 +70,48 @@ class Pipeline:
         if stmt.kind is Kind.SQL and not raw:
             shell.last_sql = stmt.text  # what \e edits, whether or not it works
         ok, told, outcome = True, False, None
+        error: BaseException | None = None
         out.context = self._where(stmt)  # server notices say where they come from, as psql's do
         if shell.trace is not None:  # \trace on: the statement first, then the events it causes
             shell.trace.statement(stmt)
         try:
-            with dispatch(stmt, shell) as outcome:
-                try:
-                    if consume is None:
-                        render(outcome, opts, out.write)
-                    else:
-                        consume(outcome)
-                finally:
-                    outcome.close()  # a half-read result lets go of its cursor before the connection does
-            for line in outcome.warnings:
-                out.server(line)
-            for line in outcome.notes:
-                out.note(line)
+            for run in dispatch_all(stmt, shell):  # several results for a compound line
+                with run as outcome:
+                    try:
+                        if consume is None:
+                            render(outcome, opts, out.write)
+                        else:
+                            consume(outcome)
+                    finally:
+                        outcome.close()  # a half-read result lets go of its cursor before the connection does
+                for line in outcome.warnings:
+                    out.server(line)
+                for line in outcome.notes:
+                    out.note(line)
         except QuitRequested:
             raise
-        except NestedFailure:
-            ok, told = False, True  # the nested statement already said what failed
+        except NestedFailure as exc:
+            ok, told, error = False, True, exc  # the nested statement already said what failed
         except UserError as exc:
-            ok = False
+            ok, error = False, exc
             out.error(f"{self._where(stmt)}{exc}")
         except DBAPIError as exc:
-            ok = False
+            ok, error = False, exc
             out.error(self._db_error(stmt, exc))
         except SQLAlchemyError as exc:
-            ok = False
+            ok, error = False, exc
             out.error(f"{self._where(stmt)}{one_line(str(exc))}")
         except BrokenPipeError:
             raise  # nobody reads the output any more: the caller stops
         except (OSError, ValueError) as exc:  # a full \o file, an undecodable COPY …: this statement fails
-            ok = False
+            ok, error = False, exc
             out.error(f"{self._where(stmt)}{type(exc).__name__}: {one_line(str(exc))}")
         finally:
             out.context = ""
+        for line in shell.after_statement(error):  # the server's truth, success or failure
+            out.warn(line)
+        if shell.single_transaction_ended and ok:
+            ok = False  # -1: the rest of the script must not run outside its transaction
         try:
             out.flush()
         except BrokenPipeError:
@@ -150,7 +156,7 @@ class Pipeline:
         out = self.shell.output
         if txn.state == "failed":
             if txn.lost:
-                out.warn("the connection was lost: its transaction is gone; \\rollback to acknowledge")
+                pass  # told once, when it was found (Shell.after_statement)
             elif not ok:
                 out.warn("the transaction has failed: statements are refused until \\rollback (or ROLLBACK)")
         elif (

@@ -117,7 +117,7 @@ class _Loop:
             return True
         if not self.pipeline.conditions.active:
             return True  # a skipped \if branch: it will not run
-        reason = destructive_reason(stmt.text)
+        reason = destructive_reason(stmt.text, self.shell.standard_conforming_strings())
         if reason is None:
             return True
         answer = ask(f"{reason}: run it? [y/N] ")

@@ -9,11 +9,11 @@ script pipeline) decides what to ask or say.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.exc import DBAPIError, PendingRollbackError, SQLAlchemyError
 
@@ -28,6 +28,9 @@ from sqlshell.results import Outcome
 from sqlshell.settings import Settings
 from sqlshell.trace import Tracer
 from sqlshell.txnstory import Story
+
+if TYPE_CHECKING:
+    from sqlshell.pieces import Piece
 
 
 class Mode(StrEnum):
@@ -49,7 +52,7 @@ class Executor(Protocol):
 
     def run(self, sql: str, copy_data: str | None = None, data_line: int = 0) -> AbstractContextManager[Outcome]: ...
 
-    def close(self) -> None: ...
+    def close(self) -> str | None: ...  # what was done to the connection, if worth telling
 
 
 class Transactional(Executor, Protocol):
@@ -104,6 +107,9 @@ class Shell:
         self.last_sql: str | None = None  # the last SQL statement run: what \e edits
         self.variables: dict[str, str] = {}  # \set NAME value → :NAME in SQL
         self.scripts: list[Path] = []  # the \i files being run, innermost last (\ir's base)
+        self.line_pieces: Sequence[Piece] = ()  # the statements of the line being run, classified
+        self.told: list[str] = []  # what the server did behind the shell's back, not yet said
+        self.single_transaction_ended = False  # -1: the server ended the script's transaction
         self.story = Story()  # \txn: the open transaction's statements
         self.trace: Tracer | None = None  # \trace on: the life cycle on stderr
 
@@ -130,9 +136,8 @@ class Shell:
         self.ensure_no_open_work(f"leave {self.mode.value} mode")
         notes = []
         if self.held is not None:
-            self.held.close()
+            notes.append(self.held.close(reset=True) or "connection returned to the pool")
             self.held = None
-            notes.append("connection returned to the pool")
         if self.session is not None:
             self.session.close()
             self.session = None
@@ -184,6 +189,45 @@ class Shell:
         self.set_mode(Mode.CONNECTION)
         assert self.held is not None
         return self.held, ["switched to connection mode: the transaction needs a held connection"]
+
+    # -- the server's truth ------------------------------------------------------
+
+    def follow_server(self, cause: Sequence[Piece] = (), error: BaseException | None = None) -> None:
+        """Read where the server says the transaction stands and follow it (a
+        driver attribute, no query): engine mode hands a connection the server
+        left inside a transaction to connection mode; connection mode ends or
+        takes on the transaction. What happened is kept in ``told``."""
+        stranded = self.engine_executor.take_stranded() if self.engine_executor.stranded is not None else None
+        if stranded is not None:
+            if self.mode is Mode.ENGINE:
+                from sqlshell.executors.connection import opened_why
+
+                self.held = HeldConnection(self.db, self.settings.on_error_rollback, conn=stranded)
+                self.held.drift.clear()
+                self.mode = Mode.CONNECTION
+                self.told.append(
+                    f"{opened_why(cause)}: switched to connection mode to hold it (\\commit or \\rollback ends it)"
+                )
+            else:  # a helper's checkout (not the mode's connection): never left open
+                stranded.close()
+        held = self.held if self.mode is Mode.CONNECTION else None
+        if held is None:
+            return
+        was_open = held.in_transaction
+        held.follow(cause, error)
+        if was_open and not held.in_transaction and self.settings.single_transaction:
+            self.single_transaction_ended = True
+        self.told += held.take_drift()
+
+    def after_statement(self, error: BaseException | None = None) -> list[str]:
+        """After every statement and meta-command, success or failure: follow the
+        server; returns the lines to tell."""
+        try:
+            self.follow_server(self.line_pieces, error)
+        finally:
+            self.line_pieces = ()
+        told, self.told = self.told, []
+        return told
 
     # -- facts for prompt and status --------------------------------------------
 

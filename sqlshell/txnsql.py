@@ -20,7 +20,7 @@ _CHAIN = re.compile(r"\band\s+chain\b", re.IGNORECASE)
 _READ_ONLY = re.compile(r"\bread\s+only\b", re.IGNORECASE)
 _SQLITE_MODE = re.compile(r"^\s*begin\s+(deferred|immediate|exclusive)\b", re.IGNORECASE)
 _NAME_AFTER = re.compile(
-    r"(?:savepoint|to|release)\s+(?:savepoint\s+)?(\"(?:[^\"]|\"\")+\"|[^\s;]+)\s*;?\s*$", re.IGNORECASE
+    r"(?:savepoint|to|release)\s+(?:savepoint\s+)?(\"(?:[^\"]|\"\")+\"|`(?:[^`]|``)+`|[^\s;]+)\s*;?\s*$", re.IGNORECASE
 )
 
 
@@ -36,10 +36,15 @@ class TxnCommand:
 
 def _name(sql: str) -> str | None:
     m = _NAME_AFTER.search(sql)
-    if not m:
-        return None
-    name = m.group(1)
-    return name[1:-1].replace('""', '"') if name.startswith('"') else name.lower()
+    return fold_name(m.group(1)) if m else None
+
+
+def fold_name(word: str) -> str:
+    """A savepoint name as the server folds identifiers: unquoted to lower case,
+    "quoted" as written (so ``\\savepoint Foo`` and ``ROLLBACK TO foo`` meet)."""
+    if len(word) > 1 and word[0] == word[-1] and word[0] in '"`':
+        return word[1:-1].replace(word[0] * 2, word[0])
+    return word.lower()
 
 
 def classify(sql: str) -> TxnCommand | None:

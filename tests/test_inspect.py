@@ -168,7 +168,10 @@ def test_pool_shows_the_backends_real_id(txn_url: str, txn_observer: Engine, she
         assert conn.execute(text(seen), {"pid": pid}).scalar() == 1
     sh.run("\\mode engine")
     out, _ = sh.run("\\pool")
-    assert table_rows(out)[1][:2] == [str(pid), "checked in"]
+    if kind == "mariadb":  # leaving connection mode closes it: pymysql cannot reset a session
+        assert str(pid) not in [row[0] for row in table_rows(out)[1:]]
+        return
+    assert table_rows(out)[1][:2] == [str(pid), "checked in"]  # reset (DISCARD ALL), then pooled
 
 
 def test_pool_says_who_holds_the_session_connection(db_url: str, shell_driver, table: str) -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sqlshell.commands.registry import Args, CommandSet
 from sqlshell.errors import UserError
 from sqlshell.results import Outcome
+from sqlshell.txnsql import fold_name
 
 if TYPE_CHECKING:
     from sqlshell.state import Shell, Transactional
@@ -96,7 +97,7 @@ def commit_cmd(shell: Shell, args: Args) -> Outcome:
 def rollback_cmd(shell: Shell, args: Args) -> Outcome:
     args.at_most(1, "\\rollback [SAVEPOINT]")
     if args.words:
-        return rollback_to(shell, args.words[0])
+        return rollback_to(shell, fold_name(args.words[0]))
     refuse_inside_single_transaction(shell, "\\rollback")
     return rollback(shell)
 
@@ -104,13 +105,13 @@ def rollback_cmd(shell: Shell, args: Args) -> Outcome:
 @commands.add("\\savepoint", "[NAME]", "set a savepoint inside the transaction")
 def savepoint_cmd(shell: Shell, args: Args) -> Outcome:
     args.at_most(1, "\\savepoint [NAME]")
-    return savepoint(shell, args.words[0] if args.words else None)
+    return savepoint(shell, fold_name(args.words[0]) if args.words else None)
 
 
 @commands.add("\\release", "[NAME]", "release a savepoint (default: the innermost) and those inside it")
 def release_cmd(shell: Shell, args: Args) -> Outcome:
     args.at_most(1, "\\release [NAME]")
-    return release(shell, args.words[0] if args.words else None)
+    return release(shell, fold_name(args.words[0]) if args.words else None)
 
 
 @commands.add(

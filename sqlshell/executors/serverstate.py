@@ -59,15 +59,18 @@ def _psycopg(conn: Any) -> ServerTxn:
     status = getattr(info, "transaction_status", None)
     if status is None:
         return ServerTxn.UNKNOWN
-    from psycopg.pq import TransactionStatus
+    return _PSYCOPG.get(int(status), ServerTxn.UNKNOWN)
 
-    return {
-        TransactionStatus.IDLE: ServerTxn.IDLE,
-        TransactionStatus.INTRANS: ServerTxn.OPEN,
-        TransactionStatus.INERROR: ServerTxn.FAILED,
-        TransactionStatus.ACTIVE: ServerTxn.BUSY,
-        TransactionStatus.UNKNOWN: ServerTxn.GONE,
-    }.get(status, ServerTxn.UNKNOWN)
+
+# libpq's PGTransactionStatusType (psycopg.pq.TransactionStatus), keyed by value:
+# read after every statement, so no enum hashing and no import on the way
+_PSYCOPG = {
+    0: ServerTxn.IDLE,  # IDLE
+    1: ServerTxn.BUSY,  # ACTIVE
+    2: ServerTxn.OPEN,  # INTRANS
+    3: ServerTxn.FAILED,  # INERROR
+    4: ServerTxn.GONE,  # UNKNOWN
+}
 
 
 def _mysql(conn: Any) -> ServerTxn:
