@@ -1,0 +1,89 @@
+"""Hostile-user cases against transaction truth (issue #11) that once failed.
+
+Each runs the real CLI and checks the database through an independent connection.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import count, drop, run_cli, sqlalchemy_url
+from sqlalchemy import Engine, create_engine, text
+
+SLEEPING = "select count(*) from pg_stat_activity where query like '%pg_sleep(20)%' and pid <> pg_backend_pid()"
+
+
+@pytest.fixture
+def pg_observer(pg_url: str) -> Iterator[Engine]:
+    engine = create_engine(sqlalchemy_url(pg_url))
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.parametrize("mode", ["engine", "connection"])
+def test_connection_lost_after_a_commit_in_the_line_is_not_called_rolled_back(
+    pg_url: str, pg_observer: Engine, table: str, mode: str
+) -> None:
+    """`insert\\; commit\\; <connection dies>`: the COMMIT ran, so the shell must
+    not say the transaction was rolled back or that nothing was committed."""
+    with pg_observer.begin() as conn:
+        conn.execute(text(f"create table {table} (a int)"))
+    try:
+        script = (
+            "begin;\n"
+            f"insert into {table} values (1)\\; commit\\; select pg_terminate_backend(pg_backend_pid());\n"
+            "commit;\n"
+        )
+        r = run_cli([pg_url, "-X", "--mode", mode, "--on-error", "continue"], input=script)
+        assert count(pg_observer, table) == 1  # the server committed it
+        assert r.code == 1
+        assert "nothing was committed" not in r.stderr
+        assert "rolled back" not in r.stderr
+        assert "its transaction is gone" not in r.stderr
+        assert "cannot be known" in r.stderr
+    finally:
+        drop(pg_observer, table)
+
+
+@pytest.mark.parametrize("mode", ["engine", "connection", "session"])
+def test_ctrl_c_after_a_commit_in_the_line_is_not_called_rolled_back(
+    pg_url: str, pg_observer: Engine, table: str, mode: str, tmp_path: Path
+) -> None:
+    """SIGINT to a script while `insert\\; commit\\; select pg_sleep(…)` runs: the
+    row is committed; the shell must follow the server, not say "rolled back"."""
+    with pg_observer.begin() as conn:
+        conn.execute(text(f"create table {table} (a int)"))
+    try:
+        script = f"begin;\ninsert into {table} values (1)\\; commit\\; select pg_sleep(20);\n"
+        path = tmp_path / "script.sql"
+        path.write_text(script)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sqlshell", pg_url, "-X", "--mode", mode, "-f", str(path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:  # wait until the sleep runs on the server
+            with pg_observer.connect() as conn:
+                if conn.execute(text(SLEEPING)).scalar_one():
+                    break
+            time.sleep(0.1)
+        os.kill(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        assert count(pg_observer, table) == 1
+        assert "rolled back" not in err
+        if mode == "session":  # the ORM session cannot tell which piece ended it
+            assert "cannot be known" in err
+        else:
+            assert "COMMIT inside this line committed" in err
+        assert proc.returncode == 1
+    finally:
+        drop(pg_observer, table)
