@@ -87,3 +87,42 @@ def test_ctrl_c_after_a_commit_in_the_line_is_not_called_rolled_back(
         assert proc.returncode == 1
     finally:
         drop(pg_observer, table)
+
+
+@pytest.fixture
+def my_observer(mysql_url: str) -> Iterator[Engine]:
+    engine = create_engine(sqlalchemy_url(mysql_url))
+    yield engine
+    engine.dispose()
+
+
+def test_mysql_executable_comment_statement_runs(mysql_url: str, my_observer: Engine, table: str) -> None:
+    """mysqldump's `/*!40101 SET … */;` lines are statements MariaDB runs: the
+    shell must send them, not drop them as comments."""
+    try:
+        r = run_cli([mysql_url, "-X", "-c", f"/*!50000 create table {table} (a int) */;"])
+        assert r.code == 0, r.stderr
+        with my_observer.connect() as conn:
+            assert conn.execute(text(f"show tables like '{table}'")).all()
+    finally:
+        drop(my_observer, table)
+
+
+def test_single_transaction_refuses_implicit_commit_in_an_executable_comment(
+    mysql_url: str, my_observer: Engine, table: str
+) -> None:
+    """`/*!50000 CREATE TABLE … */` commits implicitly on MariaDB like a bare
+    CREATE: under -1 it must be refused, or the script's work escapes it."""
+    with my_observer.begin() as conn:
+        conn.execute(text(f"create table {table} (a int)"))
+    try:
+        script = (
+            f"insert into {table} values (1);\n"
+            f"/*!50000 create table {table}_x (a int) */;\n"
+            f"select * from {table}_nosuch;\n"
+        )
+        r = run_cli([mysql_url, "-X", "-1", "--on-error", "continue"], input=script)
+        assert r.code == 1
+        assert count(my_observer, table) == 0, r.stderr  # all or nothing
+    finally:
+        drop(my_observer, table, f"{table}_x")
