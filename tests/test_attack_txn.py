@@ -126,3 +126,35 @@ def test_single_transaction_refuses_implicit_commit_in_an_executable_comment(
         assert count(my_observer, table) == 0, r.stderr  # all or nothing
     finally:
         drop(my_observer, table, f"{table}_x")
+
+
+def test_sqlite_commit_blocked_by_a_reader_is_rolled_back_and_told(tmp_path: Path) -> None:
+    """A reader holds SQLite's lock, so COMMIT fails ("database is locked") and
+    SQLite keeps the transaction open. The shell must roll it back as it says
+    (never commit it later by switching the connection back to autocommit),
+    and never end in an internal error."""
+    import sqlite3
+
+    path = tmp_path / "locked.db"
+    setup = sqlite3.connect(path)
+    setup.execute("create table t (a int)")
+    setup.commit()
+    setup.close()
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("begin")
+    reader.execute("select * from t").fetchall()  # a SHARED lock: nobody can commit
+    try:
+        script = "begin;\ninsert into t values (1);\ncommit;\nselect 'after' as x;\n"
+        r = run_cli([f"sqlite:///{path}?timeout=0.2", "-X", "--mode", "connection"], input=script)
+    finally:
+        reader.execute("commit")
+        reader.close()
+    assert "internal error" not in r.stderr
+    assert "database is locked" in r.stderr
+    assert "rolled back" in r.stderr
+    assert r.code == 1
+    check = sqlite3.connect(path)
+    try:
+        assert check.execute("select count(*) from t").fetchone() == (0,)  # as told: rolled back
+    finally:
+        check.close()

@@ -392,8 +392,12 @@ class HeldConnection:
         if state is ServerTxn.IDLE:
             self._commit_outcome = "COMMIT failed: the transaction was rolled back"
         elif state in _OPEN:
-            if self.txn is not None:
-                self._quiet(self.txn.rollback)
+            # SQLAlchemy let go of the transaction with the failed COMMIT, the driver did
+            # not (SQLite's "database is locked"): roll it back there, or the switch back
+            # to AUTOCOMMIT would commit it (Python's sqlite3 commits then)
+            self._quiet(self.conn.connection.driver_connection.rollback)
+            if self.server() in _OPEN:
+                self.conn.invalidate()  # closing the connection discards the transaction
             self._commit_outcome = "COMMIT did not finish: the transaction was rolled back"
         else:
             self._commit_outcome = (
