@@ -158,3 +158,26 @@ def test_sqlite_commit_blocked_by_a_reader_is_rolled_back_and_told(tmp_path: Pat
         assert check.execute("select count(*) from t").fetchone() == (0,)  # as told: rolled back
     finally:
         check.close()
+
+
+def test_session_on_error_rollback_follows_a_commit_inside_a_line(pg_url: str, pg_observer: Engine, table: str) -> None:
+    """Session mode with --on-error-rollback: `commit\\; insert …` commits both
+    on the server. Releasing the implicit savepoint the COMMIT took with it must
+    not fail the line, and no later ROLLBACK may claim to discard that work."""
+    with pg_observer.begin() as conn:
+        conn.execute(text(f"create table {table} (a int)"))
+    try:
+        script = (
+            f"begin;\ninsert into {table} values (1);\n"
+            f"commit\\; insert into {table} values (5);\n"
+            f"insert into {table} values (6);\nrollback;\n"
+        )
+        r = run_cli([pg_url, "-X", "--mode", "session", "--on-error-rollback"], input=script)
+        assert "does not exist" not in r.stderr
+        assert "the work of 2 SQL statement" not in r.stderr
+        with pg_observer.connect() as conn:
+            rows = conn.execute(text(f"select a from {table} order by a")).scalars().all()
+        assert rows == [1, 5]  # 6 was in the session's new transaction, rolled back
+        assert r.code == 0, r.stderr
+    finally:
+        drop(pg_observer, table)

@@ -419,13 +419,19 @@ class SessionExecutor:
                 exc.add_note("rolled back to the implicit savepoint (on-error-rollback): the transaction is still open")
             self._tell(exc, *self._sync_failed(sql, exc, staged))
             raise
-        if implicit is not None and implicit.is_active:
+        # a COMMIT inside the line (PostgreSQL's compound) took the savepoint with it
+        if implicit is not None and implicit.is_active and not self._ended_here():
             implicit.commit()
         told, hints = self.sync(sql)
         outcome.warnings += told
         outcome.notes += hints
         if leading_words(sql, 1) in (["create"], ["drop"], ["alter"]):
             outcome.warnings += self.tables_changed()
+
+    def _ended_here(self) -> bool:
+        """Did the statement end the transaction on the server? Read only where the
+        driver's reading is exact (pymysql's may be stale; its lines run piece by piece)."""
+        return (self.db.is_postgres or self.db.is_sqlite) and self.server_state() is ServerTxn.IDLE
 
     def _refuse_implicit_commit(self, sql: str) -> None:
         """--single-transaction on MariaDB: a statement the server commits
