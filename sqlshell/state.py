@@ -210,6 +210,10 @@ class Shell:
                 )
             else:  # a helper's checkout (not the mode's connection): never left open
                 stranded.close()
+        if self.session is not None and self.mode is Mode.SESSION:
+            if self.session.server_ended and self.settings.single_transaction:
+                self.single_transaction_ended = True
+            self.session.server_ended = False
         held = self.held if self.mode is Mode.CONNECTION else None
         if held is None:
             return

@@ -181,3 +181,55 @@ def test_session_on_error_rollback_follows_a_commit_inside_a_line(pg_url: str, p
         assert r.code == 0, r.stderr
     finally:
         drop(pg_observer, table)
+
+
+@pytest.mark.parametrize(
+    ("mode", "flags"),
+    [
+        ("engine", []),
+        ("connection", []),
+        ("session", []),
+        ("connection", ["--on-error-rollback"]),
+        ("session", ["--on-error-rollback"]),
+    ],
+)
+def test_single_transaction_cannot_be_escaped_by_sqlite_or_rollback_with_on_error_continue(
+    tmp_path: Path, mode: str, flags: list[str]
+) -> None:
+    """-1 --on-error continue: SQLite's INSERT OR ROLLBACK ends the script's
+    transaction; the statements after it must not run (and commit) outside it."""
+    import sqlite3
+
+    path = tmp_path / "t.db"
+    setup = sqlite3.connect(path)
+    setup.execute("create table t (a int primary key)")
+    setup.commit()
+    setup.close()
+    script = "insert into t values (1);\ninsert or rollback into t values (1);\ninsert into t values (2);\n"
+    r = run_cli([f"sqlite:///{path}", "-X", "--mode", mode, "-1", "--on-error", "continue", *flags], input=script)
+    check = sqlite3.connect(path)
+    try:
+        assert check.execute("select a from t").fetchall() == [], r.stderr  # all or nothing
+    finally:
+        check.close()
+    assert r.code == 1
+
+
+def test_session_on_error_rollback_tells_sqlite_or_rollback_as_it_is(tmp_path: Path) -> None:
+    """Session mode --on-error-rollback: SQLite's OR ROLLBACK ends the whole
+    transaction, implicit savepoint included. The user sees SQLite's error and
+    that the work was rolled back, not "no such savepoint: sa_savepoint_2" and
+    "whether it committed cannot be known"."""
+    import sqlite3
+
+    path = tmp_path / "t.db"
+    setup = sqlite3.connect(path)
+    setup.execute("create table t (a int primary key)")
+    setup.commit()
+    setup.close()
+    script = "begin;\ninsert into t values (1);\ninsert or rollback into t values (1);\n"
+    r = run_cli([f"sqlite:///{path}", "-X", "--mode", "session", "--on-error-rollback"], input=script)
+    assert "UNIQUE constraint failed" in r.stderr
+    assert "sa_savepoint" not in r.stderr
+    assert "rolled the transaction back" in r.stderr
+    assert r.code == 1

@@ -58,6 +58,7 @@ class SessionExecutor:
 
     def __init__(self, db: Database, settings: Settings, output: Output) -> None:
         self.db, self.settings, self.output = db, settings, output
+        self.server_ended = False  # the server ended a transaction (-1: the script's); the shell resets it
         self.on_error_rollback = settings.on_error_rollback
         if not hasattr(db.engine.dialect, "default_isolation_level"):
             with db.engine.connect():  # the dialect learns the server's defaults on first connect
@@ -353,6 +354,7 @@ class SessionExecutor:
         """The server ended the transaction: end the session's too, and say what became of the work."""
         mariadb = getattr(self.db.engine.dialect, "is_mariadb", False)
         ending = explain("mariadb" if mariadb else self.db.dialect, sql, error)
+        self.server_ended = True
         work = self._server_work()
         if ending.outcome is Ended.ROLLED_BACK:
             gone = self._discarded(self.flushed, self.statements)
@@ -414,7 +416,13 @@ class SessionExecutor:
             yield outcome
         except DBAPIError as exc:
             self.statements -= 1  # it did no work (and what it left is told below)
-            if not exc.connection_invalidated and implicit is not None and implicit.is_active:
+            # SQLite's OR ROLLBACK took the savepoint with the whole transaction
+            if (
+                not exc.connection_invalidated
+                and implicit is not None
+                and implicit.is_active
+                and not self._ended_here()
+            ):
                 implicit.rollback()
                 exc.add_note("rolled back to the implicit savepoint (on-error-rollback): the transaction is still open")
             self._tell(exc, *self._sync_failed(sql, exc, staged))
