@@ -211,9 +211,12 @@ class Shell:
             else:  # a helper's checkout (not the mode's connection): never left open
                 stranded.close()
         if self.session is not None and self.mode is Mode.SESSION:
-            if self.session.server_ended and self.settings.single_transaction:
-                self.single_transaction_ended = True
-            self.session.server_ended = False
+            from sqlshell.executors.session import SessionExecutor
+
+            if isinstance(self.session, SessionExecutor):  # -1: the server ended the script's transaction
+                if self.session.server_ended and self.settings.single_transaction:
+                    self.single_transaction_ended = True
+                self.session.server_ended = False
         held = self.held if self.mode is Mode.CONNECTION else None
         if held is None:
             return
@@ -296,8 +299,11 @@ class Shell:
                 self.follow_server(self.line_pieces)
             told, self.told = self.told, []
         elif self.session is not None and self.mode is Mode.SESSION:
+            from sqlshell.executors.session import SessionExecutor
+
             with contextlib.suppress(SQLAlchemyError):
-                told = self.session.sync()[0]
+                if isinstance(self.session, SessionExecutor):
+                    told = self.session.sync()[0]
         holder = self.transactional
         if holder is None:
             return told

@@ -395,7 +395,8 @@ class HeldConnection:
             # SQLAlchemy let go of the transaction with the failed COMMIT, the driver did
             # not (SQLite's "database is locked"): roll it back there, or the switch back
             # to AUTOCOMMIT would commit it (Python's sqlite3 commits then)
-            self._quiet(self.conn.connection.driver_connection.rollback)
+            driver: Any = self.conn.connection.dbapi_connection
+            self._quiet(driver.rollback)
             if self.server() in _OPEN:
                 self.conn.invalidate()  # closing the connection discards the transaction
             self._commit_outcome = "COMMIT did not finish: the transaction was rolled back"
