@@ -97,14 +97,21 @@ def split_texts(
     return texts or [sql]
 
 
+# MySQL/MariaDB run what is inside /*!NNNNN … */ and /*M!NNNNN … */ (mysqldump writes them)
+_MYSQL_RUN_COMMENT = re.compile(r"/\*M?!\d*")
+
+
 def piece(sql: str, dialect: str) -> Piece:
-    txn = classify(sql)
     mysql = dialect in ("mysql", "mariadb")
+    text = sql
+    if mysql and "/*" in sql:  # classify what the server will run
+        text = _MYSQL_RUN_COMMENT.sub(" ", sql).replace("*/", " ")
+    txn = classify(text)
     if txn is not None:  # BEGIN inside a transaction commits it first on MySQL
         return Piece(sql, txn, mysql and txn.action == "begin", None, False)
-    m = _SET_TXN_ISOLATION.match(sql)  # anchored: fails at once on other statements
+    m = _SET_TXN_ISOLATION.match(text)  # anchored: fails at once on other statements
     isolation = " ".join(m.group(2).upper().split()) if m else None
-    implicit = mysql and _mysql_implicit_commit(sql, leading_words(sql, 3))
+    implicit = mysql and _mysql_implicit_commit(text, leading_words(text, 3))
     return Piece(sql, None, implicit, isolation, bool(m and m.group(1)))
 
 

@@ -173,13 +173,21 @@ class Pipeline:
                 ok = self.execute(stmt)
                 if self.on_statement is not None:
                     self.on_statement()
-                if not ok and self.shell.settings.on_error_stop:
+                if not ok and (self.shell.settings.on_error_stop or self._single_transaction_gone()):
                     break
             else:
                 self.end_of_input()
         except QuitRequested:
             pass
         return ExitStatus.STATEMENT_FAILED if self.failures else ExitStatus.OK
+
+    def _single_transaction_gone(self) -> bool:
+        """-1 and the server ended the script's transaction: nothing after may run
+        outside it, whatever --on-error says."""
+        if not self.shell.single_transaction_ended:
+            return False
+        self.shell.output.error("--single-transaction: the script's transaction has ended, so the rest is not run")
+        return True
 
     def finish_script(self) -> ExitStatus:
         """End of non-interactive input: nothing may stay open, and nothing is
@@ -200,7 +208,7 @@ def run_nested(shell: Shell, statements: Iterable[Statement], source: str | None
     inner = Pipeline(shell, source)
     rest = iter(statements)
     for stmt in rest:
-        if not inner.execute(stmt) and shell.settings.on_error_stop:
+        if not inner.execute(stmt) and (shell.settings.on_error_stop or inner._single_transaction_gone()):
             skipped = sum(1 for _ in rest)  # read, not run: say how much the error left out
             if skipped:
                 shell.output.note(

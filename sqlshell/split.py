@@ -303,8 +303,8 @@ class Splitter:
             pos = blank.end()
             if pos >= n:
                 return True
-            if not text.startswith("/*", pos):
-                return False
+            if not text.startswith("/*", pos) or text.startswith(("/*!", "/*M!"), pos):
+                return False  # MySQL/MariaDB run /*! … */ (mysqldump's SET lines): a statement
             try:
                 pos = self._skip_block_comment(text, pos + 2, 1, False)
             except _Incomplete:

@@ -210,6 +210,13 @@ class Shell:
                 )
             else:  # a helper's checkout (not the mode's connection): never left open
                 stranded.close()
+        if self.session is not None and self.mode is Mode.SESSION:
+            from sqlshell.executors.session import SessionExecutor
+
+            if isinstance(self.session, SessionExecutor):  # -1: the server ended the script's transaction
+                if self.session.server_ended and self.settings.single_transaction:
+                    self.single_transaction_ended = True
+                self.session.server_ended = False
         held = self.held if self.mode is Mode.CONNECTION else None
         if held is None:
             return
@@ -284,13 +291,27 @@ class Shell:
         a failover) the rollback cannot run: the server has dropped the
         transaction with the connection, and that is what is told. Only the end
         of the shell calls this, so the holder is then let go of."""
+        told: list[str] = []
+        if self.held is not None and self.mode is Mode.CONNECTION:
+            # an interrupted line may have ended the transaction (a COMMIT in it) before
+            # the interrupt: follow the server first, never call that "rolled back"
+            with contextlib.suppress(SQLAlchemyError):
+                self.follow_server(self.line_pieces)
+            told, self.told = self.told, []
+        elif self.session is not None and self.mode is Mode.SESSION:
+            from sqlshell.executors.session import SessionExecutor
+
+            with contextlib.suppress(SQLAlchemyError):
+                if isinstance(self.session, SessionExecutor):
+                    told = self.session.sync()[0]
         holder = self.transactional
         if holder is None:
-            return []
+            return told
         try:
             work = holder.open_work()
         except SQLAlchemyError:
             work = None
+        unknown = getattr(holder, "maybe_committed", False)
         try:
             discarded = holder.discard()
         except SQLAlchemyError as exc:
@@ -299,10 +320,12 @@ class Shell:
             self.mode = Mode.ENGINE
             what = f"({work})" if work else "(an open transaction)"
             if _connection_gone(exc):
-                return [f"the connection was lost, and its open work with it: nothing was committed {what}"]
+                return [*told, f"the connection was lost, and its open work with it: nothing was committed {what}"]
             why = one_line(str(exc))
-            return [f"could not roll back ({why}); the connection was closed, so nothing was committed {what}"]
-        return [f"rolled back: {discarded}"] if discarded else []
+            return [*told, f"could not roll back ({why}); the connection was closed, so nothing was committed {what}"]
+        if unknown and discarded:
+            return [*told, f"lost with the connection: {discarded}"]
+        return [*told, f"rolled back: {discarded}"] if discarded else told
 
     def close(self) -> None:
         """End of the shell. Whatever is still open is rolled back, and said so:

@@ -52,6 +52,7 @@ class TxnSnapshot:
     statements: int = 0
     age: float | None = None  # seconds since \begin
     lost: bool = False
+    maybe_committed: bool = False  # lost after a COMMIT in its last line
     staged: tuple[int, int, int] | None = None  # session mode: new, dirty, deleted objects
 
     @property
@@ -64,6 +65,8 @@ class TxnSnapshot:
         if self.state == "idle":
             return "no transaction"
         head = "transaction LOST" if self.lost else f"transaction {self.state}"
+        if self.maybe_committed:
+            head = "transaction LOST (a COMMIT in its last line may have committed it)"
         parts = [f"{head} {self.age or 0:.1f}s", f"{self.statements} statement{'s' if self.statements != 1 else ''}"]
         if self.savepoints:
             parts.append(f"savepoints {' > '.join(self.savepoints)}")
@@ -99,6 +102,7 @@ class HeldConnection:
         self.statements = 0
         self.lost = False
         self.loss_told = False
+        self.maybe_committed = False  # lost in a line after its COMMIT: the outcome is unknown
         self._read_only = False
         self._sp_counter = 0
         self.drift: list[str] = []  # what the server did behind the shell's back, to be told
@@ -173,6 +177,7 @@ class HeldConnection:
             self.statements,
             time.monotonic() - (self.started or time.monotonic()),
             self.lost,
+            maybe_committed=self.maybe_committed,
         )
 
     def follow(self, cause: Sequence[Piece] = (), error: BaseException | None = None) -> None:
@@ -224,7 +229,12 @@ class HeldConnection:
         told, self.drift = self.drift, []
         if self.lost and not self.loss_told:
             self.loss_told = True
-            told.append("the connection was lost: its transaction is gone; \\rollback to acknowledge")
+            told.append(
+                "the connection was lost after a COMMIT inside this line: whether the transaction "
+                "was committed cannot be known; \\rollback to acknowledge"
+                if self.maybe_committed
+                else "the connection was lost: its transaction is gone; \\rollback to acknowledge"
+            )
         return told
 
     # -- statements -----------------------------------------------------------
@@ -239,7 +249,14 @@ class HeldConnection:
         """A compound line as one query string (PostgreSQL: as psql sends it);
         the savepoints it set or released are followed."""
         with self._statement():
-            outcomes = run_compound(self.conn, sql)
+            try:
+                outcomes = run_compound(self.conn, sql)
+            except DBAPIError:
+                # PostgreSQL ran the line's COMMIT before the connection died, or not:
+                # which cannot be known, so the loss must not be told as a rollback
+                if self.txn is not None and self.conn.invalidated and any(_ends(p) for p in parts):
+                    self.maybe_committed = True
+                raise
             self.savepoints = savepoints_after(self.savepoints, parts)
             yield outcomes
 
@@ -339,9 +356,15 @@ class HeldConnection:
         if self.txn is None:
             return Outcome(tag="COMMIT", warnings=["WARNING: there is no transaction in progress"])
         if self.lost:
+            unknown = self.maybe_committed
             self._end(self.txn.rollback)
             return Outcome(
-                tag="ROLLBACK", warnings=["the transaction was lost with its connection: nothing was committed"]
+                tag="ROLLBACK",
+                warnings=[
+                    "the connection was lost after a COMMIT: whether the transaction was committed cannot be known"
+                    if unknown
+                    else "the transaction was lost with its connection: nothing was committed"
+                ],
             )
         if self.failed:
             self._end(self.txn.rollback)
@@ -369,8 +392,13 @@ class HeldConnection:
         if state is ServerTxn.IDLE:
             self._commit_outcome = "COMMIT failed: the transaction was rolled back"
         elif state in _OPEN:
-            if self.txn is not None:
-                self._quiet(self.txn.rollback)
+            # SQLAlchemy let go of the transaction with the failed COMMIT, the driver did
+            # not (SQLite's "database is locked"): roll it back there, or the switch back
+            # to AUTOCOMMIT would commit it (Python's sqlite3 commits then)
+            driver: Any = self.conn.connection.dbapi_connection
+            self._quiet(driver.rollback)
+            if self.server() in _OPEN:
+                self.conn.invalidate()  # closing the connection discards the transaction
             self._commit_outcome = "COMMIT did not finish: the transaction was rolled back"
         else:
             self._commit_outcome = (
@@ -499,6 +527,11 @@ def savepoints_after(savepoints: list[str], parts: Sequence[Piece]) -> list[str]
             idx = names.index(cmd.name)
             names = names[: idx + (1 if cmd.action == "rollback_to" else 0)]
     return names
+
+
+def _ends(piece: Piece) -> bool:
+    """Does this piece commit the transaction (a COMMIT, or DDL that commits implicitly)?"""
+    return (piece.txn is not None and piece.txn.action == "commit") or piece.implicit_commit
 
 
 def _dialect_name(dialect: str) -> str:

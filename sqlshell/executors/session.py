@@ -58,6 +58,7 @@ class SessionExecutor:
 
     def __init__(self, db: Database, settings: Settings, output: Output) -> None:
         self.db, self.settings, self.output = db, settings, output
+        self.server_ended = False  # the server ended a transaction (-1: the script's); the shell resets it
         self.on_error_rollback = settings.on_error_rollback
         if not hasattr(db.engine.dialect, "default_isolation_level"):
             with db.engine.connect():  # the dialect learns the server's defaults on first connect
@@ -353,6 +354,7 @@ class SessionExecutor:
         """The server ended the transaction: end the session's too, and say what became of the work."""
         mariadb = getattr(self.db.engine.dialect, "is_mariadb", False)
         ending = explain("mariadb" if mariadb else self.db.dialect, sql, error)
+        self.server_ended = True
         work = self._server_work()
         if ending.outcome is Ended.ROLLED_BACK:
             gone = self._discarded(self.flushed, self.statements)
@@ -414,18 +416,30 @@ class SessionExecutor:
             yield outcome
         except DBAPIError as exc:
             self.statements -= 1  # it did no work (and what it left is told below)
-            if not exc.connection_invalidated and implicit is not None and implicit.is_active:
+            # SQLite's OR ROLLBACK took the savepoint with the whole transaction
+            if (
+                not exc.connection_invalidated
+                and implicit is not None
+                and implicit.is_active
+                and not self._ended_here()
+            ):
                 implicit.rollback()
                 exc.add_note("rolled back to the implicit savepoint (on-error-rollback): the transaction is still open")
             self._tell(exc, *self._sync_failed(sql, exc, staged))
             raise
-        if implicit is not None and implicit.is_active:
+        # a COMMIT inside the line (PostgreSQL's compound) took the savepoint with it
+        if implicit is not None and implicit.is_active and not self._ended_here():
             implicit.commit()
         told, hints = self.sync(sql)
         outcome.warnings += told
         outcome.notes += hints
         if leading_words(sql, 1) in (["create"], ["drop"], ["alter"]):
             outcome.warnings += self.tables_changed()
+
+    def _ended_here(self) -> bool:
+        """Did the statement end the transaction on the server? Read only where the
+        driver's reading is exact (pymysql's may be stale; its lines run piece by piece)."""
+        return (self.db.is_postgres or self.db.is_sqlite) and self.server_state() is ServerTxn.IDLE
 
     def _refuse_implicit_commit(self, sql: str) -> None:
         """--single-transaction on MariaDB: a statement the server commits
