@@ -22,3 +22,13 @@ def test_g_file_writes_that_statements_results_to_the_file(db_url: str, tmp_path
     assert bad.code == 1 and bad.stdout == "" and "cannot write" in bad.stderr
     piped = run_cli([db_url, "-X"], input="select 5 \\g |cat\n")
     assert piped.code == 1 and piped.stdout == "" and "cannot pipe" in piped.stderr
+
+
+def test_readme_error_lines_are_what_the_prompt_prints(pg_url: str) -> None:
+    """The README's films / datalog examples show the error exactly as a one-line
+    statement at the prompt (or ``-c``) reports it: the column once, no line."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    shown = {line for line in readme.splitlines() if line.startswith('ERROR: relation "datalog"')}
+    r = run_cli([pg_url, "-X", "-c", "insert into datalog values ('added a comedy')"])
+    assert r.code == 1 and "does not exist" in r.stderr  # the README's table must not exist
+    assert shown == {r.stderr.rstrip("\n")}
