@@ -3,9 +3,12 @@ hostile user and a psql user would (each test failed before its fix)."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
-from conftest import run_cli
+from conftest import require, run_cli
+from sqlalchemy.engine import make_url
 
 
 def test_g_file_writes_that_statements_results_to_the_file(db_url: str, tmp_path: Path) -> None:
@@ -32,3 +35,26 @@ def test_readme_error_lines_are_what_the_prompt_prints(pg_url: str) -> None:
     r = run_cli([pg_url, "-X", "-c", "insert into datalog values ('added a comedy')"])
     assert r.code == 1 and "does not exist" in r.stderr  # the README's table must not exist
     assert shown == {r.stderr.rstrip("\n")}
+
+
+_X_CSV_QUERY = "select 1 as a, 'x,y' as \"b,c\", null as c union all select 3, e'q\"\\n', null"
+
+
+def test_expanded_csv_is_psqls_name_value_lines(pg_url: str) -> None:
+    """``-x --csv`` (psql: a ``name,value`` line per column of every row, no header)
+    used to ignore ``-x`` and print the ordinary CSV table."""
+    expected = 'a,1\n"b,c","x,y"\nc,\na,3\n"b,c","q""\n"\nc,\n'
+    for flags in (["-x", "--csv"], ["-x", "--csv", "-t"]):
+        r = run_cli([pg_url, "-X", *flags, "-c", _X_CSV_QUERY])
+        assert r.code == 0, r.stderr
+        assert r.stdout.replace("\r\n", "\n") == expected
+    require(shutil.which("psql") is not None, "psql is installed")
+    url = make_url(pg_url)
+    where = ["-h", url.host or "", "-p", str(url.port or 5432), "-U", url.username or "", url.database or ""]
+    psql = subprocess.run(
+        ["psql", "-X", *where, "-x", "--csv", "-c", _X_CSV_QUERY],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert psql.stdout == expected
