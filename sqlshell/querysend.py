@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from sqlshell import metaargs
 from sqlshell.cancel import running
 from sqlshell.errors import UserError
-from sqlshell.render import render
+from sqlshell.render import ALIASES, MACHINE_FORMATS, render
 from sqlshell.results import Outcome
 from sqlshell.split import Kind, Statement
 from sqlshell.values import to_text
@@ -190,10 +190,14 @@ def watch(pipeline: Pipeline, stmt: Statement) -> bool:
     except UserError as exc:
         return pipeline.fail(stmt, str(exc))
     out, done = pipeline.shell.output, 0
+    opts = pipeline.shell.settings.render_options()
+    # psql titles each run, but not with tuples only or in CSV: data formats stay data.
+    titled = not opts.tuples_only and ALIASES.get(opts.format, opts.format) not in MACHINE_FORMATS
     running.interrupted = False  # only a Ctrl-C from now on ends it
     try:
         while True:
-            out.write(f"{time.strftime('%c')} (every {interval:g}s)\n\n")
+            if titled:
+                out.write(f"{time.strftime('%c')} (every {interval:g}s)\n\n")
             if not pipeline.execute(query):
                 return False  # as psql: an error ends the watch
             done += 1

@@ -58,3 +58,19 @@ def test_expanded_csv_is_psqls_name_value_lines(pg_url: str) -> None:
         check=True,
     )
     assert psql.stdout == expected
+
+
+def test_watch_titles_stay_out_of_tuples_only_and_data_formats(db_url: str) -> None:
+    """psql prints ``\\watch``'s time title only in titled output: with ``-t`` or in
+    CSV the runs' data come alone (the title used to be written into the CSV)."""
+    script = "select 1 as a \\watch 0.01 c=2\n"
+    for flags, each in (
+        (["-At"], "1\n"),
+        (["-t"], " 1\n\n"),
+        (["--csv"], "a\r\n1\r\n"),
+        (["--format", "json"], '[{"a": 1}]\n'),
+    ):
+        r = run_cli([db_url, "-X", *flags], input=script)
+        assert (r.code, r.stdout) == (0, each * 2), flags
+    titled = run_cli([db_url, "-X", "-A"], input=script)
+    assert titled.code == 0 and titled.stdout.count("(every 0.01s)\n\na\n1\n(1 row)\n") == 2
