@@ -74,3 +74,19 @@ def test_watch_titles_stay_out_of_tuples_only_and_data_formats(db_url: str) -> N
         assert (r.code, r.stdout) == (0, each * 2), flags
     titled = run_cli([db_url, "-X", "-A"], input=script)
     assert titled.code == 0 and titled.stdout.count("(every 0.01s)\n\na\n1\n(1 row)\n") == 2
+
+
+def test_patterns_that_name_postgres_system_schemas_list_them(pg_url: str) -> None:
+    """psql lists ``pg_*`` schemas and their relations when a pattern names them;
+    SQLAlchemy's schema list leaves them out, so these used to find nothing."""
+    tables = run_cli([pg_url, "-X", "-A", "-c", "\\dt pg_catalog.pg_clas?"])
+    assert (tables.code, tables.stdout) == (
+        0,
+        "List of relations\nSchema|Name|Type|Owner\npg_catalog|pg_class|table|postgres\n(1 row)\n",
+    ), tables.stderr
+    schemas = run_cli([pg_url, "-X", "-A", "-c", "\\dn pg_toast"])
+    assert (schemas.code, schemas.stdout) == (0, "List of schemas\nName|Owner\npg_toast|postgres\n(1 row)\n"), (
+        schemas.stderr
+    )
+    plain = run_cli([pg_url, "-X", "-A", "-t", "-c", "\\dn"])  # without a pattern they stay hidden
+    assert plain.code == 0 and "pg_toast" not in plain.stdout and "pg_catalog" not in plain.stdout
