@@ -90,3 +90,17 @@ def test_patterns_that_name_postgres_system_schemas_list_them(pg_url: str) -> No
     )
     plain = run_cli([pg_url, "-X", "-A", "-t", "-c", "\\dn"])  # without a pattern they stay hidden
     assert plain.code == 0 and "pg_toast" not in plain.stdout and "pg_catalog" not in plain.stdout
+
+
+def test_tuples_only_listings_have_no_title(db_url: str) -> None:
+    """``-t`` (and ``-At``) shows a listing's rows only, as psql does: the
+    "List of relations" / "Table …" titles used to stay."""
+    run_cli([db_url, "-X", "-c", "create table ao_titles (id int primary key)"])
+    try:
+        listed = run_cli([db_url, "-X", "-A", "-t", "-c", "\\dt ao_title?"])
+        assert listed.code == 0 and "|ao_titles|table" in listed.stdout
+        assert "List of" not in listed.stdout and listed.stdout.count("\n") == 1
+        described = run_cli([db_url, "-X", "-t", "-c", "\\d ao_titles"])
+        assert described.code == 0 and 'Table "' not in described.stdout and " id " in described.stdout
+    finally:
+        run_cli([db_url, "-X", "-c", "drop table ao_titles"])

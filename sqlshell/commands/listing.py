@@ -106,7 +106,7 @@ def parse_pattern(raw: str, fold: bool = False) -> Pattern:
 def _show(shell: Shell, title: str, headers: list[str], rows: list[tuple[Any, ...]], footer: bool = True) -> Outcome:
     """A psql-style listing: its title, the table, ``(N rows)`` (psql's ``\\du`` has none)."""
     opts = shell.settings.render_options()
-    if opts.format not in MACHINE_FORMATS:
+    if opts.format not in MACHINE_FORMATS and not opts.tuples_only:  # psql -t: rows only, no title
         shell.output.write(title + "\n")
     render(Outcome.table(headers, rows, footer=footer), opts, shell.output.write)
     return Outcome()
