@@ -3,6 +3,7 @@ hostile user and a psql user would (each test failed before its fix)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -104,3 +105,14 @@ def test_tuples_only_listings_have_no_title(db_url: str) -> None:
         assert described.code == 0 and 'Table "' not in described.stdout and " id " in described.stdout
     finally:
         run_cli([db_url, "-X", "-c", "drop table ao_titles"])
+
+
+def test_json_of_postgres_money_is_valid_json(pg_url: str) -> None:
+    """``money`` counts as a number (right-aligned, as psql) but its text ``$1.50``
+    is no JSON number: it used to be written bare, and the document did not parse."""
+    sql = "select '1.5'::money as m, array['2'::money] as ms, 12.50::numeric as n, 'NaN'::numeric as nan, -3 as i"
+    for fmt in ("json", "jsonl"):
+        r = run_cli([pg_url, "-X", "--format", fmt, "-c", sql])
+        assert r.code == 0, r.stderr
+        row = json.loads(r.stdout)[0] if fmt == "json" else json.loads(r.stdout)
+        assert row == {"m": "$1.50", "ms": ["$2.00"], "n": 12.5, "nan": "NaN", "i": -3}
