@@ -5,6 +5,7 @@ terminal while the user looked for them in the file."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TextIO
 
@@ -29,3 +30,18 @@ def g_file(stmt: Statement, variables: dict[str, str]) -> TextIO | None:
         return Path(names[0]).expanduser().open("w", encoding="utf-8", newline="")
     except OSError as exc:
         raise UserError(f"cannot write {names[0]}: {exc.strerror or exc}") from exc
+
+
+def close_g_file(target: TextIO | None, failed: bool) -> None:
+    """Close the ``\\g`` file; a failure to write what it still holds (a full disk)
+    fails the statement, unless the statement already failed (then it is said once)."""
+    if target is None:
+        return
+    if failed:
+        with contextlib.suppress(OSError):
+            target.close()
+        return
+    try:
+        target.close()
+    except OSError as exc:
+        raise UserError(f"cannot write {target.name}: {exc.strerror or exc}") from exc

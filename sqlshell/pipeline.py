@@ -16,7 +16,7 @@ from sqlshell.conditionals import BadBoolean, Conditions, gate
 from sqlshell.dispatch import dispatch_all
 from sqlshell.errors import UserError, describe_db_error, error_position, one_line
 from sqlshell.exitstatus import ExitStatus
-from sqlshell.gfile import g_file
+from sqlshell.gfile import close_g_file, g_file
 from sqlshell.render import render
 from sqlshell.results import Outcome
 from sqlshell.split import Kind, Statement
@@ -92,6 +92,8 @@ class Pipeline:
                     out.server(line)
                 for line in outcome.notes:
                     out.note(line)
+            target, closing = None, target
+            close_g_file(closing, failed=False)
         except QuitRequested:
             raise
         except NestedFailure as exc:
@@ -112,8 +114,7 @@ class Pipeline:
             out.error(f"{self._where(stmt)}{type(exc).__name__}: {one_line(str(exc))}")
         finally:
             out.context = ""
-            if target is not None:
-                target.close()
+            close_g_file(target, failed=True)
         for line in shell.after_statement(error):  # the server's truth, success or failure
             out.warn(line)
         if shell.single_transaction_ended and ok:

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import require, run_cli
 from sqlalchemy.engine import make_url
 
@@ -116,3 +117,18 @@ def test_json_of_postgres_money_is_valid_json(pg_url: str) -> None:
         assert r.code == 0, r.stderr
         row = json.loads(r.stdout)[0] if fmt == "json" else json.loads(r.stdout)
         assert row == {"m": "$1.50", "ms": ["$2.00"], "n": 12.5, "nan": "NaN", "i": -3}
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a device that is always full)")
+def test_a_full_results_file_fails_the_statement_without_a_traceback(db_url: str) -> None:
+    """A full disk under ``-o``, ``\\o`` or ``\\g FILE``: the statement fails with one
+    line and exit 1 (closing the file at the end used to be an "internal error", exit 2)."""
+    oflag = run_cli([db_url, "-X", "-o", "/dev/full", "-c", "select 1"])
+    assert oflag.code == 1 and "No space left" in oflag.stderr and "internal error" not in oflag.stderr
+    g = run_cli([db_url, "-X"], input="select 1 \\g /dev/full\n")
+    assert g.code == 1 and "cannot write /dev/full: No space left on device" in g.stderr
+    script = "\\o /dev/full\nselect 1;\n\\o\nselect 2 as b;\n"
+    o = run_cli([db_url, "-X", "--on-error", "continue"], input=script)
+    assert o.code == 1 and o.stdout == " b \n---\n 2\n(1 row)\n\n"
+    assert "OSError" not in o.stderr and "internal error" not in o.stderr
+    assert "<stdin>:3: cannot write the results file: No space left on device" in o.stderr
