@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,21 @@ def test_a_full_results_file_fails_the_statement_without_a_traceback(db_url: str
     assert o.code == 1 and o.stdout == " b \n---\n 2\n(1 row)\n\n"
     assert "OSError" not in o.stderr and "internal error" not in o.stderr
     assert "<stdin>:3: cannot write the results file: No space left on device" in o.stderr
+
+
+def test_binary_copy_to_stdout_is_never_mangled(pg_url: str) -> None:
+    """Binary COPY data used to be decoded as text (each 0xFF became U+FFFD). ``\\copy …
+    TO STDOUT WITH (FORMAT binary)`` now passes psql's bytes on; a plain SQL ``COPY … TO
+    STDOUT (FORMAT binary)`` is refused in one line, and its transaction goes on."""
+    copy = "\\copy (select 1 as a, 'x'::text as b) to stdout with (format binary)"
+    ours = subprocess.run([sys.executable, "-m", "sqlshell", pg_url, "-X", "-c", copy], capture_output=True)
+    assert ours.returncode == 0, ours.stderr
+    assert ours.stdout.startswith(b"PGCOPY\n\xff\r\n\x00") and ours.stdout.endswith(b"x\xff\xff")
+    require(shutil.which("psql") is not None, "psql is installed")
+    url = make_url(pg_url)
+    where = ["-h", url.host or "", "-p", str(url.port or 5432), "-U", url.username or "", url.database or ""]
+    assert subprocess.run(["psql", "-X", *where, "-c", copy], capture_output=True, check=True).stdout == ours.stdout
+    script = "begin;\ncopy (select 1) to stdout (format binary);\nselect 2 as b;\ncommit;\n"
+    refused = run_cli([pg_url, "-X", "--on-error", "continue"], input=script)
+    assert refused.code == 1 and "binary COPY data is not written" in refused.stderr
+    assert refused.stdout == "BEGIN\n b \n---\n 2\n(1 row)\n\nCOMMIT\n"
