@@ -91,6 +91,8 @@ def gset(pipeline: Pipeline, stmt: Statement) -> bool:
     query, words = found
     prefix = words[0] if words else ""
     shell = pipeline.shell
+    for extra in words[1:]:  # psql's warning: an argument is never dropped in silence
+        shell.output.warn(f'{pipeline._where(stmt)}warning: \\gset: extra argument "{extra}" ignored')
 
     def store(outcome: Outcome) -> None:
         if outcome.columns is None:  # a command without rows: psql shows its tag
@@ -108,7 +110,8 @@ def gset(pipeline: Pipeline, stmt: Statement) -> bool:
         for column, value in zip(outcome.columns, rows[0], strict=True):
             name = prefix + column.name
             if name in _SPECIAL:
-                shell.output.warn(f'attempt to \\gset into specially treated variable "{name}" ignored')
+                where = pipeline._where(stmt)
+                shell.output.warn(f'{where}warning: attempt to \\gset into specially treated variable "{name}" ignored')
                 continue
             if not name.replace("_", "a").isalnum():
                 raise UserError(f'invalid variable name: "{name}"', "name the column with AS")

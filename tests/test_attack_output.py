@@ -151,3 +151,16 @@ def test_binary_copy_to_stdout_is_never_mangled(pg_url: str) -> None:
     refused = run_cli([pg_url, "-X", "--on-error", "continue"], input=script)
     assert refused.code == 1 and "binary COPY data is not written" in refused.stderr
     assert refused.stdout == "BEGIN\n b \n---\n 2\n(1 row)\n\nCOMMIT\n"
+
+
+def test_gset_says_what_it_ignores_as_psql_does(db_url: str) -> None:
+    """``\\gset PREFIX EXTRA`` dropped EXTRA in silence (psql warns), and the warning for
+    a special variable did not say where it came from."""
+    r = run_cli(
+        [db_url, "-X"], input='select 1 as a \\gset pre fix\n\\echo :prea\nselect 2 as "ON_ERROR_STOP" \\gset\n'
+    )
+    assert r.code == 0 and r.stdout == "1\n"
+    assert r.stderr == (
+        '<stdin>:1: warning: \\gset: extra argument "fix" ignored\n'
+        '<stdin>:3: warning: attempt to \\gset into specially treated variable "ON_ERROR_STOP" ignored\n'
+    )
