@@ -164,3 +164,18 @@ def test_gset_says_what_it_ignores_as_psql_does(db_url: str) -> None:
         '<stdin>:1: warning: \\gset: extra argument "fix" ignored\n'
         '<stdin>:3: warning: attempt to \\gset into specially treated variable "ON_ERROR_STOP" ignored\n'
     )
+
+
+def test_txn_story_counts_the_select_a_get_sent(db_url: str) -> None:
+    """In session mode ``\\get`` may begin the transaction with its SELECT; ``\\txn``
+    used to say "nothing has run in it yet". A ``\\get`` served from the identity map
+    sent nothing and stays out of the story."""
+    script = (
+        "create table ao_story (id int primary key, v text);\ninsert into ao_story values (1, 'a');\n"
+        "\\mode session\n\\get ao_story 1\n\\get ao_story 1\n\\txn\n\\rollback\n\\mode engine\ndrop table ao_story;\n"
+    )
+    r = run_cli([db_url, "-X"], input=script)
+    assert r.code == 0, r.stderr
+    assert "nothing has run in it yet" not in r.stdout
+    story = r.stdout[r.stdout.index("statements:") :]
+    assert story.count("\\get ao_story 1") == 1 and "| SELECT 1 " in story and "(1 row)" in story
