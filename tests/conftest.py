@@ -163,8 +163,20 @@ def run_cli(args: list[str], input: str | bytes | None = None) -> Run:
     return Run(result.stdout_bytes.decode(), result.stderr_bytes.decode(), result.exit_code)
 
 
+# A test that failed may leave a shell's transaction holding a lock on its table:
+# the clean-up then fails after a while instead of hanging the run (MariaDB's
+# default lock_wait_timeout is a year).
+_LOCK_WAIT = {
+    "postgresql": "set local lock_timeout = '30s'",
+    "mysql": "set session lock_wait_timeout = 30",
+    "mariadb": "set session lock_wait_timeout = 30",
+}
+
+
 def drop(engine: Engine, *tables: str) -> None:
     with engine.begin() as conn:
+        if engine.dialect.name in _LOCK_WAIT:
+            conn.exec_driver_sql(_LOCK_WAIT[engine.dialect.name])
         for name in tables:
             conn.execute(text(f"drop table if exists {name}"))
 
