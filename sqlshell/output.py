@@ -57,8 +57,22 @@ class Output:
         if not self.quiet:
             self._err(line)
 
+    def write_bytes(self, data: bytes) -> None:
+        """Bytes that are not text (binary COPY data): passed on as they are, as psql
+        does, under the text layer (flushed first so that the order holds)."""
+        stream = self.results
+        buffer = getattr(stream, "buffer", None)
+        if buffer is None:  # a stream without bytes underneath (tests' StringIO)
+            stream.write(data.decode("latin-1"))
+            return
+        stream.flush()
+        buffer.write(data)
+
     def flush(self) -> None:
         self.results.flush()
+        buffer = getattr(self.results, "buffer", None)
+        if buffer is not None:
+            buffer.flush()
 
     def redirect(self, file: TextIO | None) -> None:
         old, self._file = self._file, file  # switched first: a failing close must not leave it half-done

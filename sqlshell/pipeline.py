@@ -16,6 +16,7 @@ from sqlshell.conditionals import BadBoolean, Conditions, gate
 from sqlshell.dispatch import dispatch_all
 from sqlshell.errors import UserError, describe_db_error, error_position, one_line
 from sqlshell.exitstatus import ExitStatus
+from sqlshell.gfile import close_g_file, g_file
 from sqlshell.render import render
 from sqlshell.results import Outcome
 from sqlshell.split import Kind, Statement
@@ -74,12 +75,15 @@ class Pipeline:
         out.context = self._where(stmt)  # server notices say where they come from, as psql's do
         if shell.trace is not None:  # \trace on: the statement first, then the events it causes
             shell.trace.statement(stmt)
+        target = None  # \g FILE: this statement's results go to FILE, as in psql
         try:
+            target = g_file(stmt, shell.variables)
+            write = out.write if target is None else target.write
             for run in dispatch_all(stmt, shell):  # several results for a compound line
                 with run as outcome:
                     try:
                         if consume is None:
-                            render(outcome, opts, out.write)
+                            render(outcome, opts, write)
                         else:
                             consume(outcome)
                     finally:
@@ -88,6 +92,8 @@ class Pipeline:
                     out.server(line)
                 for line in outcome.notes:
                     out.note(line)
+            target, closing = None, target
+            close_g_file(closing, failed=False)
         except QuitRequested:
             raise
         except NestedFailure as exc:
@@ -108,6 +114,7 @@ class Pipeline:
             out.error(f"{self._where(stmt)}{type(exc).__name__}: {one_line(str(exc))}")
         finally:
             out.context = ""
+            close_g_file(target, failed=True)
         for line in shell.after_statement(error):  # the server's truth, success or failure
             out.warn(line)
         if shell.single_transaction_ended and ok:

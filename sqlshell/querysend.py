@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from sqlshell import metaargs
 from sqlshell.cancel import running
 from sqlshell.errors import UserError
-from sqlshell.render import render
+from sqlshell.render import ALIASES, MACHINE_FORMATS, render
 from sqlshell.results import Outcome
 from sqlshell.split import Kind, Statement
 from sqlshell.values import to_text
@@ -91,6 +91,8 @@ def gset(pipeline: Pipeline, stmt: Statement) -> bool:
     query, words = found
     prefix = words[0] if words else ""
     shell = pipeline.shell
+    for extra in words[1:]:  # psql's warning: an argument is never dropped in silence
+        shell.output.warn(f'{pipeline._where(stmt)}warning: \\gset: extra argument "{extra}" ignored')
 
     def store(outcome: Outcome) -> None:
         if outcome.columns is None:  # a command without rows: psql shows its tag
@@ -108,7 +110,8 @@ def gset(pipeline: Pipeline, stmt: Statement) -> bool:
         for column, value in zip(outcome.columns, rows[0], strict=True):
             name = prefix + column.name
             if name in _SPECIAL:
-                shell.output.warn(f'attempt to \\gset into specially treated variable "{name}" ignored')
+                where = pipeline._where(stmt)
+                shell.output.warn(f'{where}warning: attempt to \\gset into specially treated variable "{name}" ignored')
                 continue
             if not name.replace("_", "a").isalnum():
                 raise UserError(f'invalid variable name: "{name}"', "name the column with AS")
@@ -190,10 +193,14 @@ def watch(pipeline: Pipeline, stmt: Statement) -> bool:
     except UserError as exc:
         return pipeline.fail(stmt, str(exc))
     out, done = pipeline.shell.output, 0
+    opts = pipeline.shell.settings.render_options()
+    # psql titles each run, but not with tuples only or in CSV: data formats stay data.
+    titled = not opts.tuples_only and ALIASES.get(opts.format, opts.format) not in MACHINE_FORMATS
     running.interrupted = False  # only a Ctrl-C from now on ends it
     try:
         while True:
-            out.write(f"{time.strftime('%c')} (every {interval:g}s)\n\n")
+            if titled:
+                out.write(f"{time.strftime('%c')} (every {interval:g}s)\n\n")
             if not pipeline.execute(query):
                 return False  # as psql: an error ends the watch
             done += 1

@@ -448,6 +448,13 @@ def _csv_column(values: Sequence[Any]) -> list[str]:
 def _render_csv(
     columns: list[Column], batches: Iterable[list[tuple[Any, ...]]], opts: RenderOptions, write: Write
 ) -> int:
+    if opts.expanded:  # psql's -x --csv: a name,value line per column of every row, no header
+        names = _csv_column([c.name for c in columns])
+        count = 0
+        for batch in batches:
+            count += len(batch)
+            write("".join(f"{n},{v}\r\n" for row in batch for n, v in zip(names, _csv_column(row), strict=True)))
+        return count
     if not opts.tuples_only:
         write(",".join(_csv_column([c.name for c in columns])) + "\r\n")
     return _write_delimited(batches, _csv_column, ",", "\r\n", write)

@@ -340,7 +340,10 @@ class Shell:
             if holder is not None:
                 _let_go(holder)
         self.held = self.session = None
-        self.output.redirect(None)  # closes a \o file
+        try:
+            self.output.redirect(None)  # closes a \o file
+        except OSError as exc:  # a full disk: what it could not write already failed its statement
+            self.output.error(f"sqlshell: cannot close the results file: {exc.strerror or exc}")
         self.db.dispose()
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 import decimal
 import json
 import math
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -164,7 +165,8 @@ def is_numeric(value: Any) -> bool:
     return isinstance(value, NUMERIC_TYPES) and not isinstance(value, bool)
 
 
-_NOT_JSON_NUMBERS = frozenset({"NaN", "Infinity", "-Infinity"})
+# What JSON accepts as a number: money's "$1.50" (a PostgreSQL numeric type) is not one.
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 
 
 def to_json(value: Any, kind: str = "") -> str:
@@ -175,7 +177,7 @@ def to_json(value: Any, kind: str = "") -> str:
     if value is None:
         return "null"
     if isinstance(value, str):
-        if kind == "json" or (kind == "number" and value not in _NOT_JSON_NUMBERS):
+        if kind == "json" or (kind == "number" and _JSON_NUMBER.fullmatch(value)):
             return value
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, bool):

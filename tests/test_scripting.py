@@ -246,7 +246,7 @@ def test_gexec_stops_at_a_failing_statement_under_on_error_stop(db_url: str, tab
 def test_watch_with_a_count(db_url: str) -> None:
     r = run_cli([db_url, "-X", "-q", "--format", "csv"], input="select 1 as a \\watch i=0 c=3\n\\echo done\n")
     assert r.code == 0, r.stderr
-    assert r.stdout.count("a\r\n1\r\n") == 3 and r.stdout.count("(every 0s)") == 3
+    assert r.stdout == "a\r\n1\r\n" * 3 + "done\n"  # as psql --csv: no time title in the data
     assert r.stdout.endswith("done\n")
     r = run_cli([db_url, "-X", "-q"], input="select 2 as b;\n\\watch 0 c=2\n")  # alone: the previous query
     assert r.stdout.count(" b \n---\n 2\n") == 3

@@ -276,7 +276,10 @@ def _sink(shell: Shell, spec: CopySpec, enc: str) -> Iterator[Any]:
     """A ``write(bytes)`` for the target: a file, a program's input, or the results output."""
     if spec.kind == "stdio":
         out = shell.output
-        yield lambda b: out.write(b.decode(enc, errors="replace"))
+        if spec.options.format == "binary":  # bytes, not text: decoding them broke them
+            yield out.write_bytes
+        else:
+            yield lambda b: out.write(b.decode(enc, errors="replace"))
         out.flush()
         return
     assert spec.target is not None

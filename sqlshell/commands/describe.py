@@ -94,14 +94,14 @@ def _describe_one(shell: Shell, schema: str | None, name: str, raw: str, plus: b
         comment = _table_comment(insp, name, schema) if plus else ""
     opts = shell.settings.render_options()
     write = shell.output.write
-    if opts.format not in MACHINE_FORMATS:
+    if opts.format not in MACHINE_FORMATS and not opts.tuples_only:  # psql -t: no title
         shown = f"{schema}.{name}" if schema else name
         write(f'{kind.capitalize()} "{shown}"\n')
     headers = ["column", "type", "nullable", "default"] + (["description"] if plus else [])
     render(Outcome.table(headers, columns), opts, write)
     if keys:
         render(Outcome.table(["name", "kind", "columns", "details"], keys), opts, write)
-    if comment and opts.format not in MACHINE_FORMATS:
+    if comment and opts.format not in MACHINE_FORMATS and not opts.tuples_only:
         write(f"Description: {comment}\n")
     return Outcome.message(*_not_shown(caught))
 

@@ -15,7 +15,7 @@ import shlex
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from sqlshell.commands.registry import Args, CommandSet
 from sqlshell.errors import UserError
@@ -78,7 +78,7 @@ def run_file(shell: Shell, path: Path, shown: str) -> Outcome:
 def output(shell: Shell, args: Args) -> Outcome:
     args.at_most(1, "\\o [FILE]")
     if not args.words:
-        shell.output.redirect(None)
+        _redirect(shell, None)
         return Outcome.message("results go to standard output")
     word = args.words[0]
     if word.startswith("|"):
@@ -88,8 +88,17 @@ def output(shell: Shell, args: Args) -> Outcome:
         file = Path(word).expanduser().open("w", encoding="utf-8", newline="")
     except OSError as exc:
         raise UserError(f"cannot write {word}: {exc.strerror or exc}") from exc
-    shell.output.redirect(file)
+    _redirect(shell, file)
     return Outcome.message(f"results go to {word}")
+
+
+def _redirect(shell: Shell, file: TextIO | None) -> None:
+    """Switch the results to ``file``; the previous ``\\o`` file is closed, and what
+    it could not write (a full disk) is an error rather than a traceback."""
+    try:
+        shell.output.redirect(file)
+    except OSError as exc:
+        raise UserError(f"cannot write the results file: {exc.strerror or exc}") from exc
 
 
 @commands.add(

@@ -106,7 +106,7 @@ def parse_pattern(raw: str, fold: bool = False) -> Pattern:
 def _show(shell: Shell, title: str, headers: list[str], rows: list[tuple[Any, ...]], footer: bool = True) -> Outcome:
     """A psql-style listing: its title, the table, ``(N rows)`` (psql's ``\\du`` has none)."""
     opts = shell.settings.render_options()
-    if opts.format not in MACHINE_FORMATS:
+    if opts.format not in MACHINE_FORMATS and not opts.tuples_only:  # psql -t: rows only, no title
         shell.output.write(title + "\n")
     render(Outcome.table(headers, rows, footer=footer), opts, shell.output.write)
     return Outcome()
@@ -142,7 +142,15 @@ def _schemas(shell: Shell, insp: Inspector, pattern: Pattern) -> list[str | None
     if pattern.schema is None:
         path = _search_path(insp) if shell.db.is_postgres else []
         return [None] + [s for s in path if s != default]
-    return [None if s == default else s for s in insp.get_schema_names() if pattern.schema_ok(s)]
+    return [None if s == default else s for s in _schema_names(shell, insp) if pattern.schema_ok(s)]
+
+
+def _schema_names(shell: Shell, insp: Inspector) -> list[str]:
+    """Every schema a pattern may name: SQLAlchemy's list leaves out PostgreSQL's
+    ``pg_*`` schemas, which psql lists when a pattern names them (``\\dt pg_catalog.*``)."""
+    if shell.db.is_postgres:
+        return [r[0] for r in _query(insp, text("select nspname from pg_catalog.pg_namespace order by 1"))]
+    return insp.get_schema_names()
 
 
 def _search_path(insp: Inspector) -> list[str]:
@@ -329,7 +337,7 @@ def list_schemas(shell: Shell, args: Args) -> Outcome:
     raw = _usage("\\dn")(args)
     pattern = parse_pattern(raw, not shell.db.is_postgres)
     with _inspector(shell) as insp:
-        names = [s for s in insp.get_schema_names() if pattern.name_ok(s)]
+        names = [s for s in _schema_names(shell, insp) if pattern.name_ok(s)]
         if not raw:
             names = [s for s in names if s not in _SYSTEM_SCHEMAS and not s.startswith("pg_")]
         if shell.db.is_postgres:

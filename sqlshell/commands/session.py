@@ -234,7 +234,9 @@ def get_cmd(shell: Shell, args: Args) -> Outcome:
         notes.append("it is staged for deletion")
     elif ex.session.is_modified(obj):
         notes.append(f"with staged changes: {_changes_text(obj)}")
-    return Outcome(columns=[Column(c.name) for c in columns], batches=[[row]], footer=False, notes=notes)
+    # The tag (never printed after rows) puts the load in \\txn's story when it sent SQL.
+    tag = "SELECT 1" if sql else None
+    return Outcome(columns=[Column(c.name) for c in columns], batches=[[row]], footer=False, notes=notes, tag=tag)
 
 
 @commands.add("\\change", "TABLE KEY … col=value …", "change an object (loaded first if needed): staged as dirty")

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlshell import echo
 from sqlshell.cancel import running
 from sqlshell.driverconn import psycopg_of
+from sqlshell.errors import UserError
 from sqlshell.executors.pgstream import wrap_error
 from sqlshell.results import Outcome
 from sqlshell.tags import leading_words
@@ -66,12 +67,20 @@ def copy_out(conn: Connection, sql: str) -> Outcome:
 
 
 def _blocks(conn: Connection, sql: str, cursor: Any) -> Iterator[str]:
+    binary = False
     try:
         encoding = psycopg_of(conn).info.encoding  # the session's client_encoding
         with cursor.copy(sql) as copy:
+            binary = bool(cursor.pgresult is not None and cursor.pgresult.binary_tuples)
             for block in copy:
-                yield bytes(block).decode(encoding, errors="replace")
+                if not binary:
+                    yield bytes(block).decode(encoding, errors="replace")
     except Exception as exc:
         raise wrap_error(conn, sql, exc, cursor) from exc
     finally:
         cursor.close()
+    if binary:  # read to its end (an open transaction goes on), but never shown as mangled text
+        raise UserError(
+            "binary COPY data is not written to the results as text",
+            "use \\copy … TO STDOUT WITH (FORMAT binary), or TO 'FILE'",
+        )
