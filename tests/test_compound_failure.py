@@ -10,7 +10,7 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-from conftest import drop, require, run_cli
+from conftest import drop, require, run_cli, sqlalchemy_url
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import Engine, make_url
 
@@ -26,7 +26,7 @@ def psql(pg_url: str, script: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def observer(pg_url: str) -> Iterator[Engine]:
-    engine = create_engine(pg_url)
+    engine = create_engine(sqlalchemy_url(pg_url))
     yield engine
     engine.dispose()
 
