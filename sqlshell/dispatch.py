@@ -70,9 +70,6 @@ def dispatch_all(stmt: Statement, shell: Shell) -> Iterator[AbstractContextManag
         for outcome in outcomes:
             yield nullcontext(outcome)
         return
-    if shell.db.is_postgres:  # session mode: the ORM session sends the line as one string and follows it
-        yield shell.executor.run(sql, stmt.data, stmt.data_line)
-        return
     for i, part in enumerate(parts):
         yield _one(part, shell, stmt)
         if part.txn is None:

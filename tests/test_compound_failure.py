@@ -82,3 +82,25 @@ def test_inside_a_transaction_the_failure_is_followed(pg_url: str) -> None:
     script = "begin;\nselect 1 as a \\; select 1/0;\nselect 2;\nrollback;\n"
     err = same_as_psql(pg_url, "connection", script)
     assert "ERROR: division by zero" in err and "the transaction has failed" in err
+
+
+def test_session_mode_runs_a_line_whole_in_its_transaction(pg_url: str, t: str, observer: Engine) -> None:
+    """Session mode sends a PostgreSQL ``\\;`` line as one string too (it used to
+    go through the one-statement path: "cannot insert multiple commands into a
+    prepared statement", or only the first result), inside the session's
+    transaction: nothing is visible outside until \\commit."""
+    script = (
+        "select 1 as a \\; select 2 as b;\n"
+        f"create table {t} (a int) \\; insert into {t} values (1) \\; select 3 as c;\n"
+        f"insert into {t} values (2) \\; select 1/0;\n"
+        "\\rollback\n"
+        f"create table {t} (a int) \\; insert into {t} values (7);\n"
+        "\\commit\n"
+    )
+    run = run_cli([pg_url, "-X", "--mode", "session", "--on-error", "continue"], input=script)
+    expected = psql(pg_url, "select 1 as a \\; select 2 as b;\n").stdout
+    assert run.stdout.startswith(expected + "CREATE TABLE\nINSERT 0 1\n c \n---\n 3\n(1 row)\n\nINSERT 0 1\n")
+    assert "division by zero" in run.stderr and "cannot insert multiple commands" not in run.stderr
+    assert run.stdout.endswith("CREATE TABLE\nINSERT 0 1\nCOMMIT\n")
+    with observer.connect() as conn:  # the rolled-back line left nothing; the committed one its row
+        assert [r[0] for r in conn.exec_driver_sql(f"select a from {t}")] == [7]

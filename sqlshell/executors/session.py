@@ -24,9 +24,9 @@ went with it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection
@@ -48,6 +48,9 @@ from sqlshell.output import Output
 from sqlshell.results import Outcome
 from sqlshell.settings import Settings
 from sqlshell.tags import leading_words
+
+if TYPE_CHECKING:
+    from sqlshell.pieces import Piece
 
 LOST_HINT = "\\rollback to acknowledge; the next command uses a new connection"
 READ_ONLY_ENDED = "the session's transaction held no changes of yours; it was rolled back"
@@ -399,6 +402,32 @@ class SessionExecutor:
 
     @contextmanager
     def run(self, sql: str, copy_data: str | None = None, data_line: int = 0) -> Iterator[Outcome]:
+        def execute(conn: Connection) -> list[Outcome]:
+            return [run_statement(conn, sql, copy_data=copy_data, data_line=data_line)]
+
+        with self._statement(sql, execute, (sql,)) as outcomes:
+            yield outcomes[0]
+
+    @contextmanager
+    def run_many(
+        self, sql: str, parts: Sequence[Piece], outcomes: list[Outcome] | None = None
+    ) -> Iterator[list[Outcome]]:
+        """A compound line on PostgreSQL: one query string in the session's
+        transaction, as psql sends it; every result comes back (``outcomes``
+        holds those before a failing statement, as ``run_compound`` says)."""
+        from sqlshell.executors.compound import run_compound
+
+        with self._statement(sql, lambda conn: run_compound(conn, sql, outcomes), [p.sql for p in parts]) as results:
+            yield results
+
+    @contextmanager
+    def _statement(
+        self, sql: str, execute: Callable[[Connection], list[Outcome]], statements: Sequence[str]
+    ) -> Iterator[list[Outcome]]:
+        """One user statement (or one compound line) in the session's transaction:
+        autoflush or the unseen-staged warning first, the implicit savepoint of
+        on-error-rollback around it, and the server's state followed after it,
+        success or failure."""
         self.require_usable()
         self._refuse_implicit_commit(sql)
         staged = self.staged_counts()
@@ -411,9 +440,9 @@ class SessionExecutor:
         implicit = conn.begin_nested() if self.on_error_rollback and not self.failed else None
         self.statements += 1
         try:
-            outcome = run_statement(conn, sql, copy_data=copy_data, data_line=data_line)
-            outcome.notes[:0], outcome.warnings[:0] = notes, warnings
-            yield outcome
+            outcomes = execute(conn)
+            outcomes[0].notes[:0], outcomes[0].warnings[:0] = notes, warnings
+            yield outcomes
         except DBAPIError as exc:
             self.statements -= 1  # it did no work (and what it left is told below)
             # SQLite's OR ROLLBACK took the savepoint with the whole transaction
@@ -431,10 +460,11 @@ class SessionExecutor:
         if implicit is not None and implicit.is_active and not self._ended_here():
             implicit.commit()
         told, hints = self.sync(sql)
-        outcome.warnings += told
-        outcome.notes += hints
-        if leading_words(sql, 1) in (["create"], ["drop"], ["alter"]):
-            outcome.warnings += self.tables_changed()
+        last = outcomes[-1]
+        last.warnings += told
+        last.notes += hints
+        if any(leading_words(text, 1) in (["create"], ["drop"], ["alter"]) for text in statements):
+            last.warnings += self.tables_changed()
 
     def _ended_here(self) -> bool:
         """Did the statement end the transaction on the server? Read only where the
