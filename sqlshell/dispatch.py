@@ -58,8 +58,15 @@ def dispatch_all(stmt: Statement, shell: Shell) -> Iterator[AbstractContextManag
     executor = shell.executor
     run_many = getattr(executor, "run_many", None)
     if shell.db.is_postgres and run_many is not None:
-        with run_many(sql, parts) as outcomes:
-            pass  # all fetched: the connection is free before the results are shown
+        outcomes: list[Outcome] = []
+        try:
+            with run_many(sql, parts, outcomes):
+                pass  # all fetched: the connection is free before the results are shown
+        except Exception:
+            # a statement failed: the results before it are shown, then the error (as psql)
+            for outcome in outcomes:
+                yield nullcontext(outcome)
+            raise
         for outcome in outcomes:
             yield nullcontext(outcome)
         return

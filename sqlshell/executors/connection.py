@@ -245,12 +245,14 @@ class HeldConnection:
             yield run_statement(self.conn, sql, copy_data=copy_data, data_line=data_line)
 
     @contextmanager
-    def run_many(self, sql: str, parts: Sequence[Piece]) -> Iterator[list[Outcome]]:
+    def run_many(
+        self, sql: str, parts: Sequence[Piece], outcomes: list[Outcome] | None = None
+    ) -> Iterator[list[Outcome]]:
         """A compound line as one query string (PostgreSQL: as psql sends it);
-        the savepoints it set or released are followed."""
+        the savepoints it set or released are followed. ``outcomes``: see run_compound."""
         with self._statement():
             try:
-                outcomes = run_compound(self.conn, sql)
+                outcomes = run_compound(self.conn, sql, outcomes)
             except DBAPIError:
                 # PostgreSQL ran the line's COMMIT before the connection died, or not:
                 # which cannot be known, so the loss must not be told as a rollback

@@ -49,12 +49,15 @@ class EngineExecutor:
             self._give_back(conn, ok)
 
     @contextmanager
-    def run_many(self, sql: str, parts: Sequence[Piece]) -> Iterator[list[Outcome]]:
-        """A compound line as one query string (PostgreSQL, as psql sends it)."""
+    def run_many(
+        self, sql: str, parts: Sequence[Piece], outcomes: list[Outcome] | None = None
+    ) -> Iterator[list[Outcome]]:
+        """A compound line as one query string (PostgreSQL, as psql sends it).
+        ``outcomes``: see run_compound."""
         conn = self.db.engine.connect()
         ok = False
         try:
-            outcomes = run_compound(conn, sql)
+            outcomes = run_compound(conn, sql, outcomes)
             ok = True
             yield outcomes
         finally:
