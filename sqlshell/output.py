@@ -57,6 +57,12 @@ class Output:
         if not self.quiet:
             self._err(line)
 
+    def answer(self, line: str) -> None:
+        """A psql meta-command's reply (``\\pset``): standard output, not the
+        ``\\o`` file, as psql prints it. ``-q`` drops it, as psql's QUIET does."""
+        if not self.quiet:
+            self.stdout.write(line + "\n")
+
     def write_bytes(self, data: bytes) -> None:
         """Bytes that are not text (binary COPY data): passed on as they are, as psql
         does, under the text layer (flushed first so that the order holds)."""

@@ -90,6 +90,8 @@ class Pipeline:
                         outcome.close()  # a half-read result lets go of its cursor before the connection does
                 for line in outcome.warnings:
                     out.server(line)
+                for line in outcome.answer:
+                    out.answer(line)
                 for line in outcome.notes:
                     out.note(line)
             target, closing = None, target
@@ -129,7 +131,7 @@ class Pipeline:
         if not ok:
             self.failures += 1
         shell.story.record(shell, stmt, ok, outcome)  # \txn: O(1), and nothing outside a transaction
-        if shell.settings.timing:
+        if shell.settings.timing and stmt.kind is Kind.SQL:  # psql times statements, not meta-commands
             out.note(f"Time: {(time.perf_counter() - started) * 1000:.3f} ms")
         if not told:
             self._report_state(stmt, ok)

@@ -25,14 +25,17 @@ class Outcome:
     """Rows (if any), then the command tag, then the shell's own notes.
 
     ``tag`` may be a callable evaluated after the rows were consumed (a row
-    count is only known then). ``notes`` are printed to stderr-free output
-    lines after the result (``-q`` drops them, as it drops tags and footers);
-    ``warnings`` always go to stderr.
+    count is only known then). ``answer`` is a psql meta-command's reply
+    (``\\pset``'s "Null display is …"): standard output, as psql prints it, even
+    while results go to an ``\\o`` file. ``notes`` are the shell's own remarks,
+    on stderr. ``-q`` drops both (as it drops tags and footers); ``warnings``
+    always go to stderr.
     """
 
     columns: list[Column] | None = None
     batches: Iterable[list[tuple[Any, ...]]] = ()
     tag: str | Callable[[], str] | None = None
+    answer: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     footer: bool = True  # "(N rows)" after a table; off for meta-command listings
@@ -49,6 +52,10 @@ class Outcome:
     @classmethod
     def message(cls, *notes: str) -> Outcome:
         return cls(notes=list(notes))
+
+    @classmethod
+    def answered(cls, *lines: str) -> Outcome:
+        return cls(answer=list(lines))
 
     @classmethod
     def table(cls, headers: list[str], rows: list[tuple[Any, ...]], footer: bool = False) -> Outcome:

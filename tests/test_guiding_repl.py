@@ -58,12 +58,12 @@ def test_a_meta_command_on_a_continuation_line_runs_at_once(repl: Repl) -> None:
     before = repl.prompts
     repl.line("\\x\r")  # runs now; the statement waits at the next prompt
     assert repl.prompts == before + 1
-    assert "expanded display is on" in repl.stderr.getvalue()
+    assert repl.stdout.getvalue().startswith("Expanded display is on.\n")  # psql's answer, on stdout
     repl.until(lambda: repl.buffer == "select 1 as a,\n", lambda: f"buffer is {repl.buffer!r}")
     repl.line("2 as b;\r")
     repl.send("\\q\r")
     assert repl.finish() == 0
-    assert repl.stdout.getvalue().startswith("-[ RECORD 1 ]\na | 1\nb | 2\n")
+    assert repl.stdout.getvalue().startswith("Expanded display is on.\n-[ RECORD 1 ]\na | 1\nb | 2\n")
 
 
 def test_a_backslash_inside_a_quote_on_a_continuation_line_is_text(repl: Repl) -> None:
@@ -71,7 +71,7 @@ def test_a_backslash_inside_a_quote_on_a_continuation_line_is_text(repl: Repl) -
     repl.line("' as v;\r")
     repl.send("\\q\r")
     assert repl.finish() == 0
-    assert "expanded" not in repl.stderr.getvalue()
+    assert "display is" not in repl.stderr.getvalue() + repl.stdout.getvalue()
     assert " a +\n \\x+\n" in repl.stdout.getvalue()
 
 

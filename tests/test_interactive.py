@@ -331,8 +331,30 @@ def test_expanded_auto_switches_on_wide_rows(
     out = repl.stdout.getvalue()
     assert " a | b \n---+---\n 1 | 2\n" in out
     assert "-[ RECORD 1 ]---" in out and f"\na | {'v' * 40}\nb | 2\n" in out
-    assert "expanded display is auto" in repl.stderr.getvalue()
-    assert "expanded display is off" in repl.stderr.getvalue()
+    # psql's answers, on stdout before the results they change; nothing on stderr
+    assert out.startswith("Expanded display is used automatically.\n a | b \n")
+    assert out.endswith("Expanded display is off.\n")
+    assert "display is" not in repl.stderr.getvalue()
+
+
+def test_at_the_prompt_o_and_on_error_stop_are_noted_on_stderr(
+    repls: list[Repl], sqlite_url: str, tmp_path: Path
+) -> None:
+    """psql's \\o and \\set say nothing; at the prompt sqlshell notes the change on
+    stderr, while \\pset's answer stays on stdout (not the \\o file), as psql's."""
+    target = tmp_path / "out.txt"
+    repl = start(repls, sqlite_url)
+    repl.line(f"\\o {target}\r")
+    repl.line("\\pset null -\r")
+    repl.line("select null as n;\r")
+    repl.line("\\o\r")
+    repl.line("\\set ON_ERROR_STOP off\r")
+    repl.send("\\q\r")
+    assert repl.finish() == 0
+    assert repl.stdout.getvalue() == 'Null display is "-".\n'
+    assert target.read_text() == " n \n---\n -\n(1 row)\n\n"
+    err = repl.stderr.getvalue()
+    assert f"results go to {target}\n" in err and "results go to standard output\non-error is continue\n" in err
 
 
 def test_scripts_do_not_load_the_interactive_modules(sqlite_url: str) -> None:

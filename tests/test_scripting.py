@@ -311,7 +311,7 @@ def test_echo_qecho_warn_and_o(db_url: str, tmp_path: Path) -> None:
     assert r.code == 0, r.stderr
     assert r.stdout == "hello world 'world' quoted  :who \"dq :who\" tab\there\nno-newline\nto stdout\nback on stdout\n"
     assert target.read_text() == "to the file world\n one \n-----\n   1\n(1 row)\n\n"
-    assert r.stderr == f"results go to {target}\nto stderr world\nresults go to standard output\n"
+    assert r.stderr == "to stderr world\n"  # \o and \set say nothing, as in psql
 
 
 def test_shell_escape(sqlite_url: str, tmp_path: Path) -> None:
@@ -330,22 +330,88 @@ def test_pset_changes_what_the_renderer_shows(db_url: str) -> None:
     script = "\\pset null '(null)'\nselect null as n;\n\\pset format csv\nselect 1 as a;\n\\pset x on\n"
     r = run_cli([db_url, "-X"], input=script)
     assert r.code == 0, r.stderr
-    assert "(null)" in r.stdout and "a\r\n1\r\n" in r.stdout
-    assert r.stderr.splitlines() == ['Null display is "(null)".', "Output format is csv.", "Expanded display is on."]
+    # psql's answers are what the user asked to see: stdout, in order with the results
+    assert r.stdout == 'Null display is "(null)".\n   n    \n--------\n (null)\n(1 row)\n\n' + (
+        "Output format is csv.\na\r\n1\r\nExpanded display is on.\n"
+    )
+    assert r.stderr == ""
+    quiet = run_cli([db_url, "-X", "-q"], input=script)
+    assert quiet.stdout == "   n    \n--------\n (null)\n\na\r\n1\r\n" and quiet.stderr == ""
+
+
+# Every psql-named setting command, toggled and given values, with \o and QUIET.
+_SETTINGS_SCRIPT = """\\pset null x
+\\pset format csv
+\\pset tuples_only on
+\\pset tuples_only off
+\\pset t
+\\pset t
+\\pset fieldsep '|'
+\\pset pager off
+\\pset footer off
+\\pset footer
+\\pset expanded on
+\\pset expanded auto
+\\pset x
+\\pset format aligned
+\\pset format unaligned
+\\t
+\\t
+\\t on
+\\t off
+\\a
+\\a
+\\pset format csv
+\\a
+\\x
+\\x auto
+\\x
+\\x on
+\\x off
+\\o {out}
+\\pset null y
+select 1 as a;
+\\o
+\\set ON_ERROR_STOP 0
+\\set ON_ERROR_STOP on
+\\set QUIET on
+\\pset null z
+\\x
+\\set QUIET off
+\\pset null w
+\\timing on
+\\timing off
+select null as n;
+"""
+
+
+def test_setting_commands_answer_on_stdout_as_psql_does(tmp_path: Path) -> None:
+    """psql prints \\pset/\\t/\\a/\\x answers on stdout (not the \\o file; nothing
+    under -q or QUIET), \\o FILE and \\set nothing: sqlshell's output is byte for byte
+    psql's, with and without -q."""
+    url = _need_psql()
+    script = _SETTINGS_SCRIPT.format(out=tmp_path / "out.txt")
+    for flags in ([], ["-q"]):
+        psql, mine = _both(script, url, tmp_path, *flags)
+        assert psql.returncode == mine.returncode == 0, mine.stderr
+        assert mine.stdout == psql.stdout and mine.stderr == psql.stderr == ""
+        answers = psql.stdout.count(" is ")
+        assert answers == (0 if flags else 24) + 3  # the last \\pset null w and \\timing, after QUIET off
 
 
 def test_pset_t_and_a_set_psqls_settings(shell_driver, sqlite_url: str) -> None:
     shell = shell_driver(sqlite_url)
     settings = shell.shell.settings
-    assert shell.run("\\t\n") == ("", "Tuples only is on.\n") and settings.tuples_only
-    assert shell.run("\\t off\n")[1] == "Tuples only is off.\n" and not settings.tuples_only
-    assert shell.run("\\pset footer off\n")[1] == "Default footer is off.\n" and not settings.footer
-    assert shell.run("\\pset fieldsep ';'\n")[1] == 'Field separator is ";".\n' and settings.field_separator == ";"
-    assert shell.run("\\pset expanded auto\n")[1] == "Expanded display is used automatically.\n"
-    assert shell.run("\\pset pager off\n")[1] == "Pager usage is off.\n" and not settings.pager
+    assert shell.run("\\t\n") == ("Tuples only is on.\n", "") and settings.tuples_only
+    assert shell.run("\\t off\n") == ("", "") and not settings.tuples_only  # psql: no answer given a value
+    assert shell.run("\\pset footer\n") == ("Default footer is off.\n", "") and not settings.footer
+    assert shell.run("\\pset footer on\n") == ("", "") and settings.footer
+    assert shell.run("\\pset fieldsep ';'\n")[0] == 'Field separator is ";".\n' and settings.field_separator == ";"
+    assert shell.run("\\pset expanded auto\n")[0] == "Expanded display is used automatically.\n"
+    assert shell.run("\\pset pager off\n")[0] == "Pager usage is off.\n" and not settings.pager
     assert "\\pset border is not supported by sqlshell" in shell.run("\\pset border 2\n")[1]
     assert "\\pset: unknown option: bogus" in shell.run("\\pset bogus\n")[1]
-    assert 'unrecognized value "maybe"' in shell.run("\\pset footer maybe\n")[1] and not settings.footer
+    assert 'unrecognized value "maybe"' in shell.run("\\pset footer maybe\n")[1] and settings.footer
 
 
 def test_a_switches_aligned_and_unaligned(shell_driver, sqlite_url: str) -> None:
@@ -354,9 +420,11 @@ def test_a_switches_aligned_and_unaligned(shell_driver, sqlite_url: str) -> None
     if not is_format("unaligned"):
         pytest.skip("the unaligned format is the output branch's (not merged yet)")
     shell = shell_driver(sqlite_url)
-    assert shell.run("\\a\n")[1] == "Output format is unaligned.\n"
+    assert shell.run("\\a\n") == ("Output format is unaligned.\n", "")
     assert shell.shell.settings.format == "unaligned"
-    assert shell.run("\\a\n")[1] == "Output format is aligned.\n"
+    assert shell.run("\\a\n")[0] == "Output format is aligned.\n"
+    shell.run("\\pset format csv\n")
+    assert shell.run("\\a\n")[0] == "Output format is aligned.\n"  # psql: from any other format, aligned
 
 
 # -- the same script through psql and sqlshell --------------------------------------

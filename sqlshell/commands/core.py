@@ -95,14 +95,16 @@ def format_(shell: Shell, args: Args) -> Outcome:
 
 @commands.add("\\x", "[on|off|auto]", "expanded display: one line per column (auto: rows wider than the screen)")
 def expanded(shell: Shell, args: Args) -> Outcome:
+    from sqlshell.commands.scripting import pset_line
+
     settings = shell.settings
     if len(args.words) == 1 and args.words[0].lower() == "auto":
         settings.expanded, settings.expanded_auto = False, True
-        return Outcome.message("expanded display is auto")
-    # Like psql, \x alone toggles on and off (from auto it goes off).
-    settings.expanded = args.switch(settings.expanded or settings.expanded_auto, "\\x [on|off|auto]")
-    settings.expanded_auto = False
-    return Outcome.message(f"expanded display is {'on' if settings.expanded else 'off'}")
+    else:
+        # Like psql, \x alone toggles on and off (from auto it goes off).
+        settings.expanded = args.switch(settings.expanded or settings.expanded_auto, "\\x [on|off|auto]")
+        settings.expanded_auto = False
+    return Outcome.answered(pset_line(shell, "expanded"))  # psql's answer, on standard output
 
 
 @commands.add("\\pager", "[on|off]", "page results taller or wider than the terminal ($PAGER, else less -SRXF)")
@@ -118,7 +120,7 @@ def pager(shell: Shell, args: Args) -> Outcome:
 @commands.add("\\timing", "[on|off]", "show how long each statement took")
 def timing(shell: Shell, args: Args) -> Outcome:
     shell.settings.timing = args.switch(shell.settings.timing, "\\timing [on|off]")
-    return Outcome.message(f"timing is {'on' if shell.settings.timing else 'off'}")
+    return Outcome.answered(f"Timing is {'on' if shell.settings.timing else 'off'}.")  # psql's answer, on stdout
 
 
 @commands.add("\\echo", "[on|off|TEXT]", "on/off: show the SQL SQLAlchemy sends, in every mode; other text is printed")

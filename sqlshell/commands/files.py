@@ -79,7 +79,7 @@ def output(shell: Shell, args: Args) -> Outcome:
     args.at_most(1, "\\o [FILE]")
     if not args.words:
         _redirect(shell, None)
-        return Outcome.message("results go to standard output")
+        return _told(shell, "results go to standard output")
     word = args.words[0]
     if word.startswith("|"):
         raise UserError("\\o cannot pipe results to a command", "give a file name")
@@ -89,7 +89,13 @@ def output(shell: Shell, args: Args) -> Outcome:
     except OSError as exc:
         raise UserError(f"cannot write {word}: {exc.strerror or exc}") from exc
     _redirect(shell, file)
-    return Outcome.message(f"results go to {word}")
+    return _told(shell, f"results go to {word}")
+
+
+def _told(shell: Shell, note: str) -> Outcome:
+    """psql's \\o says nothing, so a script's output matches; at the prompt
+    sqlshell tells the terminal where results now go (stderr)."""
+    return Outcome.message(note) if shell.settings.interactive else Outcome()
 
 
 def _redirect(shell: Shell, file: TextIO | None) -> None:

@@ -72,7 +72,8 @@ def _special(shell: Shell, name: str, value: str) -> list[str]:
     on = low in _TRUE
     if name == "ON_ERROR_STOP":
         shell.settings.on_error_stop = on
-        return [f"on-error is {'stop' if on else 'continue'}"]
+        # psql says nothing; at the prompt sqlshell tells the terminal (stderr).
+        return [f"on-error is {'stop' if on else 'continue'}"] if shell.settings.interactive else []
     shell.settings.quiet = shell.output.quiet = on
     return []
 

@@ -173,8 +173,8 @@ def _bool(value: str | None, current: bool) -> bool:
     return not current if value is None else parse_bool(value, "\\pset")
 
 
-def _describe(shell: Shell, option: str) -> str:
-    """psql's line for one setting."""
+def pset_line(shell: Shell, option: str) -> str:
+    """psql's line for one setting: ``\\pset``'s answer on standard output."""
     s = shell.settings
     if option == "null":
         return f'Null display is "{s.null}".'
@@ -198,6 +198,9 @@ def _on(flag: bool) -> str:
 
 
 _ABBREVIATIONS = {"x": "expanded", "t": "tuples_only"}
+# psql confirms these only when toggled: given a value, its do_pset returns before
+# printing (\pset footer off, \t on say nothing; \t alone does).
+_SILENT_WITH_VALUE = ("tuples_only", "footer")
 
 
 @commands.add(
@@ -206,7 +209,7 @@ _ABBREVIATIONS = {"x": "expanded", "t": "tuples_only"}
 def pset(shell: Shell, args: Args) -> Outcome:
     words = metaargs.words(args.raw, shell.variables)
     if not words:
-        return Outcome.table(["setting", "value"], [(o, _describe(shell, o)) for o in _PSET_OPTIONS])
+        return Outcome.table(["setting", "value"], [(o, pset_line(shell, o)) for o in _PSET_OPTIONS])
     if len(words) > 2:
         raise UserError(f"too many arguments: {' '.join(words[2:])}", "usage: \\pset [OPTION [VALUE]]")
     option = _ABBREVIATIONS.get(words[0], words[0])
@@ -236,7 +239,9 @@ def pset(shell: Shell, args: Args) -> Outcome:
         raise UserError(f"\\pset {option} is not supported by sqlshell", "it has: " + ", ".join(_PSET_OPTIONS))
     else:
         raise UserError(f"\\pset: unknown option: {option}", "options: " + ", ".join(_PSET_OPTIONS))
-    return Outcome.message(_describe(shell, option))
+    if option in _SILENT_WITH_VALUE and value is not None:
+        return Outcome()
+    return Outcome.answered(pset_line(shell, option))
 
 
 @commands.add("\\t", "[on|off]", "tuples only: rows without the header and the (N rows) footer")
@@ -245,12 +250,13 @@ def tuples_only(shell: Shell, args: Args) -> Outcome:
     if len(words) > 1:
         raise UserError(f"too many arguments: {' '.join(words[1:])}", "usage: \\t [on|off]")
     shell.settings.tuples_only = _bool(words[0] if words else None, shell.settings.tuples_only)
-    return Outcome.message(_describe(shell, "tuples_only"))
+    return Outcome() if words else Outcome.answered(pset_line(shell, "tuples_only"))  # as psql's \t
 
 
 @commands.add("\\a", "", "switch between aligned and unaligned output")
 def aligned(shell: Shell, args: Args) -> Outcome:
     args.at_most(0, "\\a")
-    fmt = shell.settings.format
-    shell.settings.format = _format("aligned" if fmt == "unaligned" else "unaligned")
-    return Outcome.message(_describe(shell, "format"))
+    # psql's \a: aligned becomes unaligned, any other format (csv, json …) aligned.
+    aligned_now = shell.settings.format in ("aligned", "table")  # "table": sqlshell's name for it
+    shell.settings.format = _format("unaligned" if aligned_now else "aligned")
+    return Outcome.answered(pset_line(shell, "format"))
