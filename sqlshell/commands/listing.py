@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Inspector
 from sqlalchemy.exc import NoSuchTableError
 
-from sqlshell.commands.describe import _inspector, _optional
+from sqlshell.commands.describe import _inspector, _optional, _table_comment
 from sqlshell.commands.registry import Args, CommandSet
 from sqlshell.driverconn import psycopg_of
 from sqlshell.errors import UserError
@@ -231,17 +231,12 @@ def _query(insp: Inspector, sql: Any, params: dict[str, Any] | None = None) -> l
 
 def _comments(insp: Inspector, rows: list[tuple[str, str, str, str]]) -> list[str]:
     default = insp.default_schema_name
-    out = []
-    for schema, name, kind, _table in rows:
-        comment = ""
-        if kind in ("table", "view", "materialized view"):
-            try:
-                s = None if schema == default else schema
-                comment = insp.get_table_comment(name, schema=s).get("text") or ""
-            except NotImplementedError:
-                comment = ""
-        out.append(comment)
-    return out
+    return [
+        _table_comment(insp, name, None if schema == default else schema)
+        if kind in ("table", "view", "materialized view")
+        else ""
+        for schema, name, kind, _table in rows
+    ]
 
 
 def matching_relations(shell: Shell, insp: Inspector, raw: str, kinds: Iterable[str]) -> list[tuple[str | None, str]]:
@@ -382,14 +377,19 @@ def list_functions(shell: Shell, args: Args) -> Outcome:
         sql = _PG_FUNCTIONS if shell.db.is_postgres else _MYSQL_FUNCTIONS
         found = _query(insp, text(sql))
         visible = set(_search_path(insp)) if shell.db.is_postgres else None
-    rows = [
-        r
-        for r in found
-        if pattern.name_ok(r[1])
-        and (pattern.schema_ok(r[0]) if pattern.schema is not None else visible is None or r[0] in visible)
-    ]
+    rows = [r for r in found if _matches(pattern, r[0], r[1], visible)]
     headers = ["Schema", "Name", "Result data type", "Argument data types", "Type"]
     return _show(shell, "List of functions", headers, rows)
+
+
+def _matches(pattern: Pattern, schema: str, name: str, visible: set[str] | None) -> bool:
+    """psql's rule: a pattern naming a schema matches in it; one without a schema
+    matches only what the search path makes visible (None: every schema is)."""
+    if not pattern.name_ok(name):
+        return False
+    if pattern.schema is not None:
+        return pattern.schema_ok(schema)
+    return visible is None or schema in visible
 
 
 _PG_TYPES = """
@@ -412,11 +412,7 @@ def list_types(shell: Shell, args: Args) -> Outcome:
     with _inspector(shell) as insp:
         found = _query(insp, text(_PG_TYPES))
         visible = set(_search_path(insp))
-    rows = [
-        (s, name, desc)
-        for s, name, desc, typname in found
-        if pattern.name_ok(typname) and (pattern.schema_ok(s) if pattern.schema is not None else s in visible)
-    ]
+    rows = [(s, name, desc) for s, name, desc, typname in found if _matches(pattern, s, typname, visible)]
     return _show(shell, "List of data types", ["Schema", "Name", "Description"], rows)
 
 
