@@ -308,24 +308,35 @@ def _sink(shell: Shell, spec: CopySpec, enc: str) -> Iterator[Any]:
 # -- PostgreSQL: the COPY protocol ------------------------------------------------------
 
 
-def _pg_in(conn: Connection, spec: CopySpec, blocks: Iterable[bytes], first_line: int, name: str) -> int:
-    sql = spec.server_sql()
+@contextmanager
+def _copy_cursor(conn: Connection, sql: str) -> Iterator[Any]:
+    """A psycopg cursor on the connection SQLAlchemy holds, marked as running (so
+    Ctrl-C cancels it); a driver error comes out as SQLAlchemy's own execute would
+    raise it (a dead connection invalidated)."""
     dbapi = psycopg_of(conn)
     cursor = dbapi.cursor()
     running.started(dbapi)
     try:
-        with cursor.copy(sql) as cp:
-            for block in blocks:
-                cp.write(block)
-        return int(cursor.rowcount)
+        yield cursor
     except Exception as exc:
-        wrapped = wrap_error(conn, sql, exc, cursor)
-        context = getattr(getattr(exc, "diag", None), "context", None) or ""
-        if (line := _copy_line(context)) is not None:
-            wrapped.add_note(f"line {line + first_line - 1} of {name}")
-        raise wrapped from exc
+        raise wrap_error(conn, sql, exc, cursor) from exc
     finally:
         cursor.close()
+
+
+def _pg_in(conn: Connection, spec: CopySpec, blocks: Iterable[bytes], first_line: int, name: str) -> int:
+    sql = spec.server_sql()
+    try:
+        with _copy_cursor(conn, sql) as cursor:
+            with cursor.copy(sql) as cp:
+                for block in blocks:
+                    cp.write(block)
+            return int(cursor.rowcount)
+    except DBAPIError as wrapped:
+        context = getattr(getattr(wrapped.orig, "diag", None), "context", None) or ""
+        if (line := _copy_line(context)) is not None:
+            wrapped.add_note(f"line {line + first_line - 1} of {name}")
+        raise
 
 
 def _copy_line(context: str) -> int | None:
@@ -335,18 +346,11 @@ def _copy_line(context: str) -> int | None:
 
 def _pg_out(conn: Connection, spec: CopySpec, write: Any) -> int:
     sql = spec.server_sql()
-    dbapi = psycopg_of(conn)
-    cursor = dbapi.cursor()
-    running.started(dbapi)
-    try:
+    with _copy_cursor(conn, sql) as cursor:
         with cursor.copy(sql) as cp:
             for block in cp:
                 write(bytes(block))
-        return int(cursor.rowcount)
-    except Exception as exc:
-        raise wrap_error(conn, sql, exc, cursor) from exc
-    finally:
-        cursor.close()
+        return int(cursor.rowcount)  # before close() forgets it
 
 
 # -- other databases: batched inserts and a query ------------------------------------------
