@@ -35,9 +35,9 @@ from sqlshell.cliopts import (
 from sqlshell.exitstatus import ExitStatus
 
 if TYPE_CHECKING:
-    from sqlshell.progress import Progress
+    from sqlshell.output.progress import Progress
     from sqlshell.settings import Settings
-    from sqlshell.split import Statement
+    from sqlshell.sql.split import Statement
     from sqlshell.state import Shell
     from sqlshell.urls import ServerOptions
 
@@ -53,7 +53,7 @@ _leave_fast = False
 
 
 def _check_format(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    from sqlshell.render import is_format, known_formats
+    from sqlshell.output.render import is_format, known_formats
 
     value = value.lower()
     if not is_format(value):
@@ -69,7 +69,7 @@ def _check_assignments(ctx: click.Context, param: click.Parameter, value: tuple[
 
 
 def _complete_format(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-    from sqlshell.render import known_formats
+    from sqlshell.output.render import known_formats
 
     return [f for f in known_formats() if f.startswith(incomplete.lower())]
 
@@ -291,8 +291,8 @@ def _run(
 ) -> ExitStatus:
     from sqlshell.database import Database
     from sqlshell.errors import UserError
-    from sqlshell.output import Output
-    from sqlshell.source import InputError
+    from sqlshell.output.streams import Output
+    from sqlshell.sql.source import InputError
     from sqlshell.state import Mode, Shell
     from sqlshell.urls import BadURL, resolve, with_password
 
@@ -322,7 +322,7 @@ def _run(
         if mode != "engine":
             shell.set_mode(Mode(mode))
         if interactive:
-            from sqlshell.repl import run_repl
+            from sqlshell.interactive.repl import run_repl
 
             return run_repl(shell)
         return _run_script(shell, script)
@@ -407,7 +407,7 @@ def _progress(shell: Shell, script: list[ScriptStep], stack: ExitStack) -> Progr
     """A progress line when standard error is a terminal (and not -q)."""
     if shell.settings.quiet or not sys.stderr.isatty():
         return None
-    from sqlshell.progress import Progress
+    from sqlshell.output.progress import Progress
 
     files = [step.text for step in script if step.is_file]
 
@@ -440,7 +440,7 @@ def _sources(
     psql runs them), else standard input; each with its file's path (for
     \\ir) and the name its error lines give (None for -c, as psql). Every file
     is opened before anything runs, so an unreadable file has no partial effect."""
-    from sqlshell.source import InputError, StdinData, stream_statements
+    from sqlshell.sql.source import InputError, StdinData, stream_statements
 
     nested = shell.db.nested_comments
     server = shell.standard_conforming_strings  # the splitter follows the server, as psql does

@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from sqlshell import metaargs
 from sqlshell.commands.registry import parse_meta
 from sqlshell.errors import UserError
-from sqlshell.split import Kind, Statement
+from sqlshell.sql import metaargs
+from sqlshell.sql.split import Kind, Statement
 
 NAMES = frozenset({"\\if", "\\elif", "\\else", "\\endif"})
 

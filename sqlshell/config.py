@@ -59,7 +59,7 @@ def _string(value: Any) -> str:
 
 
 def _format(value: Any) -> str:
-    from sqlshell.render import is_format
+    from sqlshell.output.render import is_format
 
     if not isinstance(value, str) or not is_format(value.lower()):
         raise ConfigError(f"{value!r} is not an output format (table, csv, tsv, json or a tabulate format)")

@@ -30,10 +30,10 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.pool import QueuePool
 
-from sqlshell import poolwatch
 from sqlshell.cancel import running
 from sqlshell.driverconn import sqlite_of
 from sqlshell.errors import ConnectError, driver_error, one_line, server_message
+from sqlshell.observe import poolwatch
 from sqlshell.urls import mask
 
 STATUS_KEY = "sqlshell.status"  # Connection.info key: the last command tag
@@ -153,7 +153,7 @@ class Database:
 
     def set_echo(self, on: bool) -> None:
         """Show what is sent (on stderr), through SQLAlchemy's events (``echo``)."""
-        from sqlshell import echo
+        from sqlshell.output import echo
 
         if on:
             echo.start(self.engine, lambda text: self.echo_to(text), "AUTOCOMMIT")
@@ -224,7 +224,7 @@ class Database:
 
     def _remember_parameters(self, dbapi_connection: Any, record: Any) -> None:
         if dbapi_connection is not None:  # None: the connection was invalidated
-            from sqlshell.serverparams import standard_strings
+            from sqlshell.sql.serverparams import standard_strings
 
             value = standard_strings(dbapi_connection)
             if value is not None:

@@ -4,7 +4,7 @@ else to the current mode's executor. The splitter already said which kind a
 statement is, so nothing here is tried and caught.
 
 A line may hold several statements (``\\;``, or a ``:NAME`` that expands to
-several): each is classified once (``sqlshell.pieces``) and none is lost.
+several): each is classified once (``sqlshell.sql.pieces``) and none is lost.
 On PostgreSQL the line goes to the server as one query string, as psql
 sends it (one implicit transaction, every result shown); drivers that take
 one statement at a time get it piece by piece, each piece dispatched as if
@@ -19,12 +19,12 @@ from contextlib import AbstractContextManager, nullcontext
 from sqlshell.commands import transaction as txn_commands
 from sqlshell.errors import UserError
 from sqlshell.executors.connection import DB_NAMES
-from sqlshell.pieces import Piece, pieces
 from sqlshell.results import Outcome
-from sqlshell.split import Kind, Statement
+from sqlshell.sql.pieces import Piece, pieces
+from sqlshell.sql.split import Kind, Statement
+from sqlshell.sql.txnsql import TxnCommand
+from sqlshell.sql.variables import interpolate
 from sqlshell.state import Shell
-from sqlshell.txnsql import TxnCommand
-from sqlshell.variables import interpolate
 
 
 def dispatch_all(stmt: Statement, shell: Shell) -> Iterator[AbstractContextManager[Outcome]]:
@@ -78,7 +78,7 @@ def dispatch_all(stmt: Statement, shell: Shell) -> Iterator[AbstractContextManag
 
 
 def pieces_of_copy(sql: str) -> list[Piece]:
-    from sqlshell.pieces import piece
+    from sqlshell.sql.pieces import piece
 
     return [piece(sql, "")]
 

@@ -16,10 +16,10 @@ from sqlshell.conditionals import BadBoolean, Conditions, gate
 from sqlshell.dispatch import dispatch_all
 from sqlshell.errors import UserError, describe_db_error, error_position, one_line
 from sqlshell.exitstatus import ExitStatus
-from sqlshell.gfile import close_g_file, g_file
-from sqlshell.render import render
+from sqlshell.output.gfile import close_g_file, g_file
+from sqlshell.output.render import render
 from sqlshell.results import Outcome
-from sqlshell.split import Kind, Statement
+from sqlshell.sql.split import Kind, Statement
 from sqlshell.state import Shell
 
 

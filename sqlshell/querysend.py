@@ -16,13 +16,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from sqlshell import metaargs
 from sqlshell.cancel import running
 from sqlshell.errors import UserError
-from sqlshell.render import ALIASES, MACHINE_FORMATS, render
+from sqlshell.output.render import ALIASES, MACHINE_FORMATS, render
+from sqlshell.output.values import to_text
 from sqlshell.results import Outcome
-from sqlshell.split import Kind, Statement
-from sqlshell.values import to_text
+from sqlshell.sql import metaargs
+from sqlshell.sql.split import Kind, Statement
 
 if TYPE_CHECKING:
     from sqlshell.pipeline import Pipeline

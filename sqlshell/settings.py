@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlshell.render import RenderOptions
+from sqlshell.output.render import RenderOptions
 
 
 @dataclass

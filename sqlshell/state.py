@@ -23,14 +23,14 @@ from sqlshell.database import Database
 from sqlshell.errors import UserError, one_line
 from sqlshell.executors.connection import HeldConnection, TxnSnapshot
 from sqlshell.executors.engine import EngineExecutor
-from sqlshell.output import Output
+from sqlshell.observe.trace import Tracer
+from sqlshell.observe.txnstory import Story
+from sqlshell.output.streams import Output
 from sqlshell.results import Outcome
 from sqlshell.settings import Settings
-from sqlshell.trace import Tracer
-from sqlshell.txnstory import Story
 
 if TYPE_CHECKING:
-    from sqlshell.pieces import Piece
+    from sqlshell.sql.pieces import Piece
 
 
 class Mode(StrEnum):
@@ -256,7 +256,7 @@ class Shell:
         The splitter follows it, as psql's lexer does. None: not PostgreSQL, or unknown."""
         if not self.db.is_postgres:
             return None
-        from sqlshell.serverparams import standard_strings
+        from sqlshell.sql.serverparams import standard_strings
 
         driver = None
         try:

@@ -23,7 +23,7 @@ from sqlalchemy import Column, Table
 from sqlalchemy import types as satypes
 
 from sqlshell.errors import UserError
-from sqlshell.values import to_text
+from sqlshell.output.values import to_text
 
 # (text, column type) -> Python value, cast by the database (PostgreSQL only); raises ValueError
 Caster = Callable[[str, Any], Any]

@@ -22,9 +22,9 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from sqlshell.database import Database
-from sqlshell.output import Output
-from sqlshell.prompt import make_session
-from sqlshell.repl import run_repl
+from sqlshell.interactive.prompt import make_session
+from sqlshell.interactive.repl import run_repl
+from sqlshell.output.streams import Output
 from sqlshell.settings import Settings
 from sqlshell.state import Shell
 from sqlshell.urls import resolve

@@ -13,7 +13,7 @@ import pytest
 from interactive_harness import Repl
 from prompt_toolkit.history import InMemoryHistory
 
-from sqlshell.assist import HELP
+from sqlshell.interactive.assist import HELP
 
 
 @pytest.fixture

@@ -457,8 +457,8 @@ def test_a_statement_waiting_on_a_lock_says_who_holds_it(server: str, request, s
     from conftest import sqlalchemy_url
     from sqlalchemy import create_engine
 
-    from sqlshell import lockwatch
-    from sqlshell.toolbar import toolbar_text
+    from sqlshell.interactive import lockwatch
+    from sqlshell.interactive.toolbar import toolbar_text
 
     url = request.getfixturevalue("pg_url" if server == "postgresql" else "mysql_url")
     blocker = create_engine(sqlalchemy_url(url))
@@ -493,7 +493,7 @@ def test_the_repl_tells_a_lock_wait_and_the_toolbar_keeps_it(
     from interactive_harness import Repl
     from sqlalchemy import create_engine
 
-    from sqlshell import lockwatch
+    from sqlshell.interactive import lockwatch
 
     monkeypatch.setattr(lockwatch, "AFTER", 0.3)
     monkeypatch.setattr(lockwatch, "EVERY", 0.3)

@@ -19,8 +19,8 @@ from interactive_harness import Repl, TtyStringIO
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-from sqlshell.catalog import catalog_for
-from sqlshell.history import history_path
+from sqlshell.interactive.catalog import catalog_for
+from sqlshell.interactive.history import history_path
 from sqlshell.settings import Settings
 
 
@@ -392,7 +392,7 @@ def test_scripts_do_not_load_the_interactive_modules(sqlite_url: str) -> None:
     ],
 )
 def test_completion_context(before: str, after: str, want: str, tables: tuple[str, ...]) -> None:
-    from sqlshell.sqlcontext import analyze
+    from sqlshell.interactive.sqlcontext import analyze
 
     ctx = analyze(before, after)
     assert (ctx.want, ctx.tables) == (want, tables)
@@ -414,14 +414,14 @@ def test_completion_context(before: str, after: str, want: str, tables: tuple[st
     ],
 )
 def test_destructive_statements(sql: str, asks: bool) -> None:
-    from sqlshell.destructive import destructive_reason
+    from sqlshell.sql.destructive import destructive_reason
 
     assert (destructive_reason(sql) is not None) is asks
 
 
 def test_toolbar_text_is_a_function_of_the_snapshot() -> None:
     from sqlshell.executors.connection import TxnSnapshot
-    from sqlshell.toolbar import toolbar_text
+    from sqlshell.interactive.toolbar import toolbar_text
 
     assert toolbar_text("engine", TxnSnapshot("idle"), hints="") == " engine │ idle"
     open_ = TxnSnapshot("open", savepoints=("a", "b"), age=12.4)
@@ -432,7 +432,7 @@ def test_toolbar_text_is_a_function_of_the_snapshot() -> None:
 
 
 def test_history_masks_every_url_password() -> None:
-    from sqlshell.history import mask_urls
+    from sqlshell.interactive.history import mask_urls
 
     assert mask_urls("\\c postgresql://u:pw@h/db") == "\\c postgresql://u:***@h/db"
     assert mask_urls("\\c postgresql://u@h/db") == "\\c postgresql://u@h/db"
@@ -440,7 +440,7 @@ def test_history_masks_every_url_password() -> None:
 
 
 def test_delete_after_a_common_table_expression_is_destructive() -> None:
-    from sqlshell.destructive import destructive_reason
+    from sqlshell.sql.destructive import destructive_reason
 
     assert destructive_reason("with x as (select 1) delete from t") is not None
     assert destructive_reason("with x as (select 1) update t set a = 1 where a in (select * from x)") is None

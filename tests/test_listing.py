@@ -17,9 +17,9 @@ from interactive_harness import Repl
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-from sqlshell.catalog import catalog_for
 from sqlshell.commands.listing import parse_pattern
 from sqlshell.errors import UserError
+from sqlshell.interactive.catalog import catalog_for
 
 
 def _cells(out: str) -> list[list[str]]:

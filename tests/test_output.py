@@ -16,7 +16,7 @@ import pytest
 from conftest import count, drop, require, run_cli, sqlalchemy_url
 from sqlalchemy import create_engine, text
 
-from sqlshell.render import RenderOptions, render
+from sqlshell.output.render import RenderOptions, render
 from sqlshell.results import Column, Outcome
 
 GOLDEN = Path(__file__).parent / "golden" / "aligned.sql"

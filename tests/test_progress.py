@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sqlshell.progress import Progress
+from sqlshell.output.progress import Progress
 
 
 def test_progress_text_and_clearing() -> None:

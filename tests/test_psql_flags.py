@@ -159,7 +159,7 @@ def test_output_flags_set_the_renderers_settings(args: list[str], changes: dict[
 
 
 def _renderer_knows_psql_formats() -> bool:
-    from sqlshell.render import RenderOptions, is_format
+    from sqlshell.output.render import RenderOptions, is_format
 
     return is_format("unaligned") and "tuples_only" in RenderOptions.__dataclass_fields__
 

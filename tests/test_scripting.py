@@ -415,7 +415,7 @@ def test_pset_t_and_a_set_psqls_settings(shell_driver, sqlite_url: str) -> None:
 
 
 def test_a_switches_aligned_and_unaligned(shell_driver, sqlite_url: str) -> None:
-    from sqlshell.render import is_format
+    from sqlshell.output.render import is_format
 
     if not is_format("unaligned"):
         pytest.skip("the unaligned format is the output branch's (not merged yet)")

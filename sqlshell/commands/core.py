@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlshell.commands.registry import Args, CommandSet
 from sqlshell.errors import UserError
-from sqlshell.render import is_format, known_formats
+from sqlshell.output.render import is_format, known_formats
 from sqlshell.results import Outcome
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def expanded(shell: Shell, args: Args) -> Outcome:
 
 @commands.add("\\pager", "[on|off]", "page results taller or wider than the terminal ($PAGER, else less -SRXF)")
 def pager(shell: Shell, args: Args) -> Outcome:
-    from sqlshell.pager import pager_command
+    from sqlshell.interactive.pager import pager_command
 
     shell.settings.pager = args.switch(shell.settings.pager, "\\pager [on|off]")
     if not shell.settings.pager:

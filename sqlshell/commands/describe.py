@@ -20,10 +20,10 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Inspector
 from sqlalchemy.exc import SAWarning
 
-from sqlshell import echo
 from sqlshell.commands.registry import Args, CommandSet
 from sqlshell.errors import UserError
-from sqlshell.render import MACHINE_FORMATS, render
+from sqlshell.output import echo
+from sqlshell.output.render import MACHINE_FORMATS, render
 from sqlshell.results import Outcome
 
 if TYPE_CHECKING:

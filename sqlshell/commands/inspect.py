@@ -21,7 +21,7 @@ commands = CommandSet("Inspect")
 
 def _sections(shell: Shell, lines: list[str], sections: list[tuple[str, list[str], list[tuple[Any, ...]]]]) -> Outcome:
     """Sentences, then titled tables, all in the user's output format, as one answer on stdout."""
-    from sqlshell.render import render
+    from sqlshell.output.render import render
 
     opts = shell.settings.render_options()
     buf = io.StringIO()
@@ -44,7 +44,7 @@ def _clock(wall: float) -> str:
 
 def server_isolation(shell: Shell) -> str:
     """The isolation level in force, as the server says (asked on the transaction's connection)."""
-    from sqlshell.locks import transaction_connection
+    from sqlshell.observe.locks import transaction_connection
 
     db = shell.db
     if db.is_sqlite:
@@ -73,7 +73,7 @@ def server_isolation(shell: Shell) -> str:
 
 @commands.add("\\txn", "", "the open transaction's story: statements, row counts, savepoints, flushes, isolation")
 def txn_cmd(shell: Shell, args: Args) -> Outcome:
-    from sqlshell.txnstory import abbreviate, row_count
+    from sqlshell.observe.txnstory import abbreviate, row_count
 
     args.at_most(0, "\\txn")
     snap = shell.txn()
@@ -112,7 +112,7 @@ def txn_cmd(shell: Shell, args: Args) -> Outcome:
 
 @commands.add("\\locks", "", "the locks the open transaction holds and waits for, and who blocks whom")
 def locks_cmd(shell: Shell, args: Args) -> Outcome:
-    from sqlshell.locks import lock_report
+    from sqlshell.observe.locks import lock_report
 
     args.at_most(0, "\\locks")
     report = lock_report(shell)
@@ -124,7 +124,7 @@ def locks_cmd(shell: Shell, args: Args) -> Outcome:
 
 @commands.add("\\pool", "", "the engine's pool: size, overflow, each connection with its backend id and holder")
 def pool_cmd(shell: Shell, args: Args) -> Outcome:
-    from sqlshell.poolwatch import pool_rows
+    from sqlshell.observe.poolwatch import pool_rows
 
     args.at_most(0, "\\pool")
     head, headers, rows = pool_rows(shell)
@@ -136,7 +136,7 @@ def pool_cmd(shell: Shell, args: Args) -> Outcome:
 
 @commands.add("\\objects", "", "session mode: every object the session holds, its state, key and expired attributes")
 def objects_cmd(shell: Shell, args: Args) -> Outcome:
-    from sqlshell.identitymap import object_rows
+    from sqlshell.observe.identitymap import object_rows
 
     args.at_most(0, "\\objects")
     session = getattr(shell.session, "session", None)
@@ -156,7 +156,7 @@ def objects_cmd(shell: Shell, args: Args) -> Outcome:
 
 @commands.add("\\trace", "[on|off]", "show the life cycle on stderr as it happens: pool, BEGIN/COMMIT, flushes")
 def trace_cmd(shell: Shell, args: Args) -> Outcome:
-    from sqlshell.trace import switch
+    from sqlshell.observe.trace import switch
 
     on = args.switch(shell.trace is not None, "\\trace [on|off]")
     switch(shell, on)

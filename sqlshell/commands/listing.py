@@ -27,7 +27,7 @@ from sqlshell.commands.describe import _inspector, _optional, _table_comment
 from sqlshell.commands.registry import Args, CommandSet
 from sqlshell.driverconn import psycopg_of
 from sqlshell.errors import UserError
-from sqlshell.render import MACHINE_FORMATS, render
+from sqlshell.output.render import MACHINE_FORMATS, render
 from sqlshell.results import Outcome
 
 if TYPE_CHECKING:

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlshell.errors import UserError
-from sqlshell.metaargs import LEXES_ITS_ARGUMENTS
 from sqlshell.results import Outcome
-from sqlshell.variables import interpolate
+from sqlshell.sql.metaargs import LEXES_ITS_ARGUMENTS
+from sqlshell.sql.variables import interpolate
 
 if TYPE_CHECKING:
     from sqlshell.state import Shell

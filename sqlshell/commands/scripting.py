@@ -16,11 +16,11 @@ import subprocess
 import threading
 from typing import TYPE_CHECKING
 
-from sqlshell import metaargs
 from sqlshell.commands.registry import Args, CommandSet
 from sqlshell.conditionals import parse_bool
 from sqlshell.errors import UserError
 from sqlshell.results import Outcome
+from sqlshell.sql import metaargs
 
 if TYPE_CHECKING:
     from sqlshell.state import Shell
@@ -150,7 +150,7 @@ _PSQL_OPTIONS = frozenset(
 
 def _format(value: str) -> str:
     """A psql format name (or an unambiguous prefix), or any of sqlshell's formats."""
-    from sqlshell.render import is_format, known_formats
+    from sqlshell.output.render import is_format, known_formats
 
     low = value.lower()
     if low in _PSQL_FORMATS or is_format(low):

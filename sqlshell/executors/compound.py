@@ -21,8 +21,8 @@ from sqlalchemy.engine import Connection
 
 from sqlshell.cancel import running
 from sqlshell.executors.pgstream import wrap_error
+from sqlshell.output.values import PG_JSON_OIDS, PG_NUMERIC_OIDS
 from sqlshell.results import Column, Outcome
-from sqlshell.values import PG_JSON_OIDS, PG_NUMERIC_OIDS
 
 # numeric, timestamp(tz), date, time(tz), interval: the server's own text, as
 # single statements show them (pgstream)

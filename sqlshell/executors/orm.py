@@ -26,9 +26,9 @@ from sqlalchemy.exc import DBAPIError, SAWarning, SQLAlchemyError
 from sqlalchemy.ext.automap import automap_base
 from sqlalchemy.orm import Session, class_mapper
 
-from sqlshell import echo
 from sqlshell.database import Database
 from sqlshell.errors import UserError, driver_error, one_line
+from sqlshell.output import echo
 
 _RESERVED = frozenset({"metadata", "registry"})
 NO_PK_HINT = "use plain SQL for it, or give it a primary key"

@@ -15,13 +15,13 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from sqlshell import echo
 from sqlshell.cancel import running
 from sqlshell.driverconn import psycopg_of
 from sqlshell.errors import UserError
 from sqlshell.executors.pgstream import wrap_error
+from sqlshell.output import echo
 from sqlshell.results import Outcome
-from sqlshell.tags import leading_words
+from sqlshell.sql.tags import leading_words
 
 _TO_STDOUT = re.compile(r"\bto\s+stdout\b", re.IGNORECASE)
 _COPY_LINE = re.compile(r"\bline (\d+)\b")

@@ -31,12 +31,12 @@ from typing import Any
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from sqlshell import echo
 from sqlshell.cancel import running
 from sqlshell.driverconn import psycopg_of
+from sqlshell.output import echo
+from sqlshell.output.values import PG_JSON_OIDS, PG_NUMERIC_ARRAY_OIDS, PG_NUMERIC_OIDS
 from sqlshell.results import Column, Outcome
-from sqlshell.tags import leading_words
-from sqlshell.values import PG_JSON_OIDS, PG_NUMERIC_ARRAY_OIDS, PG_NUMERIC_OIDS
+from sqlshell.sql.tags import leading_words
 
 _ROW_VERBS = frozenset({"select", "values", "table", "show", "explain", "fetch"})
 _DML = re.compile(r"\b(insert|update|delete|merge)\b", re.IGNORECASE)

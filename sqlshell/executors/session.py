@@ -44,13 +44,13 @@ from sqlshell.executors.connection import TxnSnapshot
 from sqlshell.executors.orm import StatementRecorder, Tables, flush_notes, keep_alive, tables_named
 from sqlshell.executors.serverended import MYSQL_DEADLOCK, MYSQL_IMPLICIT_COMMIT, Ended, explain
 from sqlshell.executors.serverstate import ServerTxn
-from sqlshell.output import Output
+from sqlshell.output.streams import Output
 from sqlshell.results import Outcome
 from sqlshell.settings import Settings
-from sqlshell.tags import leading_words
+from sqlshell.sql.tags import leading_words
 
 if TYPE_CHECKING:
-    from sqlshell.pieces import Piece
+    from sqlshell.sql.pieces import Piece
 
 LOST_HINT = "\\rollback to acknowledge; the next command uses a new connection"
 READ_ONLY_ENDED = "the session's transaction held no changes of yours; it was rolled back"

@@ -34,7 +34,7 @@ def test_password_absent_when_the_connection_fails() -> None:
 def test_password_absent_from_prompt_toolbar_and_history() -> None:
     from interactive_harness import Repl  # the real REPL, driven through its input
 
-    from sqlshell.history import history_path
+    from sqlshell.interactive.history import history_path
 
     url = _with_password(require_pg())
     repl = Repl(url, file_history=True)

@@ -22,7 +22,7 @@ import subprocess
 import threading
 from typing import Any, TextIO
 
-from sqlshell.render import display_width
+from sqlshell.output.render import display_width
 
 DEFAULT_PAGER = "less -SRXF"
 

@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import IO, Any
 
+from sqlshell.output.values import column_text, is_numeric, to_json, to_text
 from sqlshell.results import Column, Outcome
-from sqlshell.values import column_text, is_numeric, to_json, to_text
 
 Write = Callable[[str], object]  # what it returns is ignored: file.write fits
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlshell.sqlwords import COLUMN_BEFORE, NOT_ALIAS, TABLE_BEFORE
+from sqlshell.interactive.sqlwords import COLUMN_BEFORE, NOT_ALIAS, TABLE_BEFORE
 
 _TOKEN = re.compile(
     r"""(?P<space>\s+)

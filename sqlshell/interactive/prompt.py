@@ -21,13 +21,13 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.lexers import DynamicLexer, Lexer, PygmentsLexer
 from pygments.lexers.sql import PostgresLexer, SqlLexer
 
-from sqlshell import lockwatch
-from sqlshell.assist import assistance_word, hint
-from sqlshell.completion import SqlCompleter
-from sqlshell.continuation import STATEMENT, marker, open_state
-from sqlshell.history import open_history
-from sqlshell.split import is_complete
-from sqlshell.toolbar import toolbar_text
+from sqlshell.interactive import lockwatch
+from sqlshell.interactive.assist import assistance_word, hint
+from sqlshell.interactive.completion import SqlCompleter
+from sqlshell.interactive.continuation import STATEMENT, marker, open_state
+from sqlshell.interactive.history import open_history
+from sqlshell.interactive.toolbar import toolbar_text
+from sqlshell.sql.split import is_complete
 
 if TYPE_CHECKING:
     from sqlshell.state import Shell

@@ -64,7 +64,7 @@ def watching(shell: Shell, after: float | None = None, every: float | None = Non
             if conn is None:
                 continue
             try:
-                from sqlshell.locks import blockers
+                from sqlshell.observe.locks import blockers
 
                 who = blockers(shell, conn)
             except Exception:  # the question is a courtesy: never disturb the statement

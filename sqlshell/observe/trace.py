@@ -28,10 +28,10 @@ import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sqlshell.txnstory import abbreviate
+from sqlshell.observe.txnstory import abbreviate
 
 if TYPE_CHECKING:
-    from sqlshell.split import Statement
+    from sqlshell.sql.split import Statement
     from sqlshell.state import Shell
 
 PREFIX = "trace: "
@@ -67,7 +67,7 @@ class Tracer:
         self.shell.output.warn(PREFIX + line)  # stderr, also under -q: it was asked for
 
     def _who(self, dbapi_connection: Any) -> str:
-        from sqlshell.poolwatch import backend_id
+        from sqlshell.observe.poolwatch import backend_id
 
         ident = backend_id(dbapi_connection)
         return f"connection {ident}" if ident is not None else f"connection @{id(dbapi_connection) & 0xFFFF:04x}"

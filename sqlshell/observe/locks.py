@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
-from sqlshell.poolwatch import backend_id
+from sqlshell.observe.poolwatch import backend_id
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 from sqlshell.urls import scrub_secrets
 
 if TYPE_CHECKING:
-    from sqlshell.progress import Progress
+    from sqlshell.output.progress import Progress
 
 
 class Output:

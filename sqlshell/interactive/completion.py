@@ -1,7 +1,7 @@
 """Tab completion for the REPL: SQL keywords, table and column names where
 the statement wants them, meta-command names and their arguments.
 
-Names come from the database's catalog (``sqlshell.catalog``, loaded in the
+Names come from the database's catalog (``sqlshell.interactive.catalog``, loaded in the
 background). Meta-command arguments are completed from each command's own
 declaration, so a command added to the registry completes without a line
 here: its ``choices``, or the placeholders of its usage text (``TABLE``,
@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
 
-from sqlshell.catalog import Catalog, catalog_for
 from sqlshell.commands.registry import Command
-from sqlshell.sqlcontext import analyze
-from sqlshell.sqlwords import FUNCTIONS, KEYWORDS
+from sqlshell.interactive.catalog import Catalog, catalog_for
+from sqlshell.interactive.sqlcontext import analyze
+from sqlshell.interactive.sqlwords import FUNCTIONS, KEYWORDS
 
 if TYPE_CHECKING:
     from sqlshell.state import Shell
@@ -94,7 +94,7 @@ class SqlCompleter(Completer):
             names = self._catalog().columns(args[0], FIRST_LOAD_WAIT)
             yield from _matching(word, [(n + "=", n) for n in names], "column")
         elif kind == "format":
-            from sqlshell.render import known_formats
+            from sqlshell.output.render import known_formats
 
             yield from _matching(word, known_formats(), "format")
         elif kind == "savepoint":

@@ -1,7 +1,7 @@
 """The interactive loop: prompt → pipeline, like prompt_toolkit's tutorial REPL.
 
 The PromptSession (editing, history, completion, toolbar) is built in
-``sqlshell.prompt``. What the loop adds to the script pipeline is what only
+``sqlshell.interactive.prompt``. What the loop adds to the script pipeline is what only
 makes sense with a person at a terminal: asking before a destructive
 statement, paging results taller or wider than the screen, keeping the
 completion catalog fresh after DDL, and asking what to do with an open
@@ -18,22 +18,22 @@ from typing import Any
 from prompt_toolkit import PromptSession
 
 from sqlshell import __version__
-from sqlshell.assist import HELP, assistance_word
 from sqlshell.cancel import Canceller
-from sqlshell.catalog import catalog_for, refresh
 from sqlshell.commands.core import QuitRequested
 from sqlshell.commands.registry import parse_meta
-from sqlshell.destructive import destructive_reason
 from sqlshell.exitstatus import ExitStatus
-from sqlshell.lockwatch import watching
-from sqlshell.pager import PagedStream, pager_command, usable
+from sqlshell.interactive.assist import HELP, assistance_word
+from sqlshell.interactive.catalog import catalog_for, refresh
+from sqlshell.interactive.lockwatch import watching
+from sqlshell.interactive.pager import PagedStream, pager_command, usable
+from sqlshell.interactive.prompt import carried, make_session
 from sqlshell.pipeline import Pipeline
-from sqlshell.prompt import carried, make_session
 from sqlshell.querysend import is_watch
-from sqlshell.source import text_statements
-from sqlshell.split import Kind, Statement
+from sqlshell.sql.destructive import destructive_reason
+from sqlshell.sql.source import text_statements
+from sqlshell.sql.split import Kind, Statement
+from sqlshell.sql.tags import leading_words
 from sqlshell.state import Shell
-from sqlshell.tags import leading_words
 
 __all__ = ["make_session", "run_repl"]
 
