@@ -13,7 +13,7 @@ Workloads (inputs come from workloads.py, generated once into --data-dir):
                   against the sqlite3 CLI.
   W3 big result   1,000,000 rows x 5 columns as csv and as the aligned table, and
                   100,000 rows aligned; output to /dev/null.
-  W4 splitting    the W2 script split in-process by ``sqlshell.sql.split.split``.
+  W4 splitting    the W2 script split in-process by ``sqlshell.sqltext.split.split``.
   W5 one big stmt one ~9 MB INSERT … VALUES statement through -f.
 
 Every target of issue #14 is printed with its row, and again in a list at the
@@ -609,11 +609,11 @@ def build_groups(names: Sequence[str], ctx: Context) -> list[Group]:
 
 def run_w4(ctx: Context, rounds: int, judged: bool) -> Row:
     """W4 in-process: only the splitter's own time, the file already in memory."""
-    row = Row(f"W4 {ctx.files.w2_statements:,} stmts split", "sqlshell.sql.split (in-process)")
+    row = Row(f"W4 {ctx.files.w2_statements:,} stmts split", "sqlshell.sqltext.split (in-process)")
     try:
-        from sqlshell.sql.split import Kind, split
+        from sqlshell.sqltext.split import Kind, split
     except ImportError as exc:
-        row.failed, row.result = True, f"FAILED: cannot import sqlshell.sql.split with {sys.executable}: {exc}"
+        row.failed, row.result = True, f"FAILED: cannot import sqlshell.sqltext.split with {sys.executable}: {exc}"
         return row
     text = ctx.files.w2_sql.read_text(encoding="utf-8")
     times, count = [], 0

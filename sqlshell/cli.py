@@ -37,7 +37,7 @@ from sqlshell.exitstatus import ExitStatus
 if TYPE_CHECKING:
     from sqlshell.output.progress import Progress
     from sqlshell.settings import Settings
-    from sqlshell.sql.split import Statement
+    from sqlshell.sqltext.split import Statement
     from sqlshell.state import Shell
     from sqlshell.urls import ServerOptions
 
@@ -292,7 +292,7 @@ def _run(
     from sqlshell.database import Database
     from sqlshell.errors import UserError
     from sqlshell.output.streams import Output
-    from sqlshell.sql.source import InputError
+    from sqlshell.sqltext.source import InputError
     from sqlshell.state import Mode, Shell
     from sqlshell.urls import BadURL, resolve, with_password
 
@@ -440,7 +440,7 @@ def _sources(
     psql runs them), else standard input; each with its file's path (for
     \\ir) and the name its error lines give (None for -c, as psql). Every file
     is opened before anything runs, so an unreadable file has no partial effect."""
-    from sqlshell.sql.source import InputError, StdinData, stream_statements
+    from sqlshell.sqltext.source import InputError, StdinData, stream_statements
 
     nested = shell.db.nested_comments
     server = shell.standard_conforming_strings  # the splitter follows the server, as psql does

@@ -17,8 +17,8 @@ from enum import Enum
 
 from sqlshell.commands.registry import parse_meta
 from sqlshell.errors import UserError
-from sqlshell.sql import metaargs
-from sqlshell.sql.split import Kind, Statement
+from sqlshell.sqltext import metaargs
+from sqlshell.sqltext.split import Kind, Statement
 
 NAMES = frozenset({"\\if", "\\elif", "\\else", "\\endif"})
 

@@ -224,7 +224,7 @@ class Database:
 
     def _remember_parameters(self, dbapi_connection: Any, record: Any) -> None:
         if dbapi_connection is not None:  # None: the connection was invalidated
-            from sqlshell.sql.serverparams import standard_strings
+            from sqlshell.sqltext.serverparams import standard_strings
 
             value = standard_strings(dbapi_connection)
             if value is not None:

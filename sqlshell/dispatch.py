@@ -4,7 +4,7 @@ else to the current mode's executor. The splitter already said which kind a
 statement is, so nothing here is tried and caught.
 
 A line may hold several statements (``\\;``, or a ``:NAME`` that expands to
-several): each is classified once (``sqlshell.sql.pieces``) and none is lost.
+several): each is classified once (``sqlshell.sqltext.pieces``) and none is lost.
 On PostgreSQL the line goes to the server as one query string, as psql
 sends it (one implicit transaction, every result shown); drivers that take
 one statement at a time get it piece by piece, each piece dispatched as if
@@ -20,10 +20,10 @@ from sqlshell.commands import transaction as txn_commands
 from sqlshell.errors import UserError
 from sqlshell.executors.connection import DB_NAMES
 from sqlshell.results import Outcome
-from sqlshell.sql.pieces import Piece, pieces
-from sqlshell.sql.split import Kind, Statement
-from sqlshell.sql.txnsql import TxnCommand
-from sqlshell.sql.variables import interpolate
+from sqlshell.sqltext.pieces import Piece, pieces
+from sqlshell.sqltext.split import Kind, Statement
+from sqlshell.sqltext.txnsql import TxnCommand
+from sqlshell.sqltext.variables import interpolate
 from sqlshell.state import Shell
 
 
@@ -78,7 +78,7 @@ def dispatch_all(stmt: Statement, shell: Shell) -> Iterator[AbstractContextManag
 
 
 def pieces_of_copy(sql: str) -> list[Piece]:
-    from sqlshell.sql.pieces import piece
+    from sqlshell.sqltext.pieces import piece
 
     return [piece(sql, "")]
 

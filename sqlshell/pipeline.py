@@ -19,7 +19,7 @@ from sqlshell.exitstatus import ExitStatus
 from sqlshell.output.gfile import close_g_file, g_file
 from sqlshell.output.render import render
 from sqlshell.results import Outcome
-from sqlshell.sql.split import Kind, Statement
+from sqlshell.sqltext.split import Kind, Statement
 from sqlshell.state import Shell
 
 

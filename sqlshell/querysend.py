@@ -21,8 +21,8 @@ from sqlshell.errors import UserError
 from sqlshell.output.render import ALIASES, MACHINE_FORMATS, render
 from sqlshell.output.values import to_text
 from sqlshell.results import Outcome
-from sqlshell.sql import metaargs
-from sqlshell.sql.split import Kind, Statement
+from sqlshell.sqltext import metaargs
+from sqlshell.sqltext.split import Kind, Statement
 
 if TYPE_CHECKING:
     from sqlshell.pipeline import Pipeline

@@ -30,7 +30,7 @@ from sqlshell.results import Outcome
 from sqlshell.settings import Settings
 
 if TYPE_CHECKING:
-    from sqlshell.sql.pieces import Piece
+    from sqlshell.sqltext.pieces import Piece
 
 
 class Mode(StrEnum):
@@ -256,7 +256,7 @@ class Shell:
         The splitter follows it, as psql's lexer does. None: not PostgreSQL, or unknown."""
         if not self.db.is_postgres:
             return None
-        from sqlshell.sql.serverparams import standard_strings
+        from sqlshell.sqltext.serverparams import standard_strings
 
         driver = None
         try:

@@ -208,7 +208,7 @@ class ShellDriver:
 
     def run(self, text: str) -> tuple[str, str]:
         """Run input; returns what it wrote to stdout and stderr."""
-        from sqlshell.sql.source import text_statements
+        from sqlshell.sqltext.source import text_statements
 
         out0, err0 = self.stdout.tell(), self.stderr.tell()
         for stmt in text_statements(text, self.shell.db.nested_comments):
@@ -240,7 +240,7 @@ def shell_driver() -> Iterator[Callable[..., ShellDriver]]:
 
 def fed_in_chunks(chunks: list[str], nested: bool) -> list:
     """What the splitter makes of input that arrives in these chunks."""
-    from sqlshell.sql.split import Splitter
+    from sqlshell.sqltext.split import Splitter
 
     splitter = Splitter(nested)
     out: list = []

@@ -414,7 +414,7 @@ def test_completion_context(before: str, after: str, want: str, tables: tuple[st
     ],
 )
 def test_destructive_statements(sql: str, asks: bool) -> None:
-    from sqlshell.sql.destructive import destructive_reason
+    from sqlshell.sqltext.destructive import destructive_reason
 
     assert (destructive_reason(sql) is not None) is asks
 
@@ -440,7 +440,7 @@ def test_history_masks_every_url_password() -> None:
 
 
 def test_delete_after_a_common_table_expression_is_destructive() -> None:
-    from sqlshell.sql.destructive import destructive_reason
+    from sqlshell.sqltext.destructive import destructive_reason
 
     assert destructive_reason("with x as (select 1) delete from t") is not None
     assert destructive_reason("with x as (select 1) update t set a = 1 where a in (select * from x)") is None

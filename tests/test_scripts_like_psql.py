@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from conftest import require, require_pg, run_cli
 
-from sqlshell.sql.split import is_complete
+from sqlshell.sqltext.split import is_complete
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 

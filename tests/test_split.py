@@ -1,4 +1,4 @@
-"""Table-driven tests for the statement splitter (sqlshell/sql/split.py).
+"""Table-driven tests for the statement splitter (sqlshell/sqltext/split.py).
 
 Reference: psql's lexer (src/fe_utils/psqlscan.l).  Every case states the
 exact statements expected: kind, text, 1-based line, and the ``\\g``-style
@@ -13,7 +13,7 @@ import random
 import pytest
 from conftest import fed_in_chunks
 
-from sqlshell.sql.split import Kind, Splitter, Statement, is_complete, split
+from sqlshell.sqltext.split import Kind, Splitter, Statement, is_complete, split
 
 
 def S(text: str, line: int = 1, terminator: str = "") -> Statement:

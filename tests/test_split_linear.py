@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import pytest
 
-from sqlshell.sql.split import Kind, Splitter, Statement
+from sqlshell.sqltext.split import Kind, Splitter, Statement
 
 RATIO_LIMIT = 14.0  # 8x the input: linear is ~8, the old rescanning 20-40
 

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from sqlshell.cancel import Canceller
-from sqlshell.sql.destructive import destructive_reason
+from sqlshell.sqltext.destructive import destructive_reason
 
 
 def backend(url: str) -> str:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TextIO
 from sqlshell.commands.registry import Args, CommandSet
 from sqlshell.errors import UserError
 from sqlshell.results import Outcome
-from sqlshell.sql.source import InputError, stream_statements, text_statements
+from sqlshell.sqltext.source import InputError, stream_statements, text_statements
 
 if TYPE_CHECKING:
     from sqlshell.state import Shell

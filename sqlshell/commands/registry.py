@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from sqlshell.errors import UserError
 from sqlshell.results import Outcome
-from sqlshell.sql.metaargs import LEXES_ITS_ARGUMENTS
-from sqlshell.sql.variables import interpolate
+from sqlshell.sqltext.metaargs import LEXES_ITS_ARGUMENTS
+from sqlshell.sqltext.variables import interpolate
 
 if TYPE_CHECKING:
     from sqlshell.state import Shell

@@ -20,7 +20,7 @@ from sqlshell.commands.registry import Args, CommandSet
 from sqlshell.conditionals import parse_bool
 from sqlshell.errors import UserError
 from sqlshell.results import Outcome
-from sqlshell.sql import metaargs
+from sqlshell.sqltext import metaargs
 
 if TYPE_CHECKING:
     from sqlshell.state import Shell

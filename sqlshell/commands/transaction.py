@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlshell.commands.registry import Args, CommandSet
 from sqlshell.errors import UserError
 from sqlshell.results import Outcome
-from sqlshell.sql.txnsql import fold_name
+from sqlshell.sqltext.txnsql import fold_name
 
 if TYPE_CHECKING:
     from sqlshell.state import Shell, Transactional

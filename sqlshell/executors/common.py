@@ -24,7 +24,7 @@ from sqlshell.executors.pgcopy import copy_in, copy_out, is_copy_out
 from sqlshell.executors.pgstream import execute_plain, stream_statement, streams_rows
 from sqlshell.output.values import PG_JSON_OIDS, PG_NUMERIC_ARRAY_OIDS, PG_NUMERIC_OIDS
 from sqlshell.results import Column, Outcome
-from sqlshell.sql.tags import derive_tag
+from sqlshell.sqltext.tags import derive_tag
 
 BATCH_SIZE = 1000
 _RAW = {"no_parameters": True}

@@ -37,7 +37,7 @@ from sqlshell.executors.serverstate import ServerTxn
 from sqlshell.results import Outcome
 
 if TYPE_CHECKING:
-    from sqlshell.sql.pieces import Piece
+    from sqlshell.sqltext.pieces import Piece
 
 LOST_HINT = "\\rollback to acknowledge, then \\begin again"
 

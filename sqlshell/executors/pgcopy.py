@@ -21,7 +21,7 @@ from sqlshell.errors import UserError
 from sqlshell.executors.pgstream import wrap_error
 from sqlshell.output import echo
 from sqlshell.results import Outcome
-from sqlshell.sql.tags import leading_words
+from sqlshell.sqltext.tags import leading_words
 
 _TO_STDOUT = re.compile(r"\bto\s+stdout\b", re.IGNORECASE)
 _COPY_LINE = re.compile(r"\bline (\d+)\b")

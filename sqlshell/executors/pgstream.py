@@ -36,7 +36,7 @@ from sqlshell.driverconn import psycopg_of
 from sqlshell.output import echo
 from sqlshell.output.values import PG_JSON_OIDS, PG_NUMERIC_ARRAY_OIDS, PG_NUMERIC_OIDS
 from sqlshell.results import Column, Outcome
-from sqlshell.sql.tags import leading_words
+from sqlshell.sqltext.tags import leading_words
 
 _ROW_VERBS = frozenset({"select", "values", "table", "show", "explain", "fetch"})
 _DML = re.compile(r"\b(insert|update|delete|merge)\b", re.IGNORECASE)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from sqlshell.errors import driver_error, one_line
-from sqlshell.sql.tags import leading_words
+from sqlshell.sqltext.tags import leading_words
 
 # Statements MySQL/MariaDB commit implicitly (before and after themselves).
 MYSQL_IMPLICIT_COMMIT = frozenset(

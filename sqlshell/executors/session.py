@@ -47,10 +47,10 @@ from sqlshell.executors.serverstate import ServerTxn
 from sqlshell.output.streams import Output
 from sqlshell.results import Outcome
 from sqlshell.settings import Settings
-from sqlshell.sql.tags import leading_words
+from sqlshell.sqltext.tags import leading_words
 
 if TYPE_CHECKING:
-    from sqlshell.sql.pieces import Piece
+    from sqlshell.sqltext.pieces import Piece
 
 LOST_HINT = "\\rollback to acknowledge; the next command uses a new connection"
 READ_ONLY_ENDED = "the session's transaction held no changes of yours; it was rolled back"

@@ -3,7 +3,7 @@
 whether a typed line is a meta-command (not inside a quote or comment).
 
 A small forward scan over the few lines a person types; the splitter
-(``sqlshell.sql.split``) stays the authority on where statements end.
+(``sqlshell.sqltext.split``) stays the authority on where statements end.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from sqlshell.interactive.completion import SqlCompleter
 from sqlshell.interactive.continuation import STATEMENT, marker, open_state
 from sqlshell.interactive.history import open_history
 from sqlshell.interactive.toolbar import toolbar_text
-from sqlshell.sql.split import is_complete
+from sqlshell.sqltext.split import is_complete
 
 if TYPE_CHECKING:
     from sqlshell.state import Shell

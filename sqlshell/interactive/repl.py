@@ -29,10 +29,10 @@ from sqlshell.interactive.pager import PagedStream, pager_command, usable
 from sqlshell.interactive.prompt import carried, make_session
 from sqlshell.pipeline import Pipeline
 from sqlshell.querysend import is_watch
-from sqlshell.sql.destructive import destructive_reason
-from sqlshell.sql.source import text_statements
-from sqlshell.sql.split import Kind, Statement
-from sqlshell.sql.tags import leading_words
+from sqlshell.sqltext.destructive import destructive_reason
+from sqlshell.sqltext.source import text_statements
+from sqlshell.sqltext.split import Kind, Statement
+from sqlshell.sqltext.tags import leading_words
 from sqlshell.state import Shell
 
 __all__ = ["make_session", "run_repl"]

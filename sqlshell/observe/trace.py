@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from sqlshell.observe.txnstory import abbreviate
 
 if TYPE_CHECKING:
-    from sqlshell.sql.split import Statement
+    from sqlshell.sqltext.split import Statement
     from sqlshell.state import Shell
 
 PREFIX = "trace: "

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqlshell.results import Outcome
-    from sqlshell.sql.split import Statement
+    from sqlshell.sqltext.split import Statement
     from sqlshell.state import Shell
 
 ABBREVIATE = 80  # characters of a statement shown in the story

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TextIO
 
 from sqlshell.errors import UserError
-from sqlshell.sql.metaargs import words
-from sqlshell.sql.split import Statement
+from sqlshell.sqltext.metaargs import words
+from sqlshell.sqltext.split import Statement
 
 
 def g_file(stmt: Statement, variables: dict[str, str]) -> TextIO | None:

@@ -21,7 +21,7 @@ from conftest import fed_in_chunks
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from sqlshell.sql.split import Kind, Splitter, is_complete, split
+from sqlshell.sqltext.split import Kind, Splitter, is_complete, split
 
 FAST = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
-from sqlshell.sql.split import Splitter, Statement
+from sqlshell.sqltext.split import Splitter, Statement
 
 CHUNK = 64 * 1024
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlshell.sql.tags import leading_words
+from sqlshell.sqltext.tags import leading_words
 
 _ISOLATION = re.compile(
     r"isolation\s+level\s+(serializable|repeatable\s+read|read\s+committed|read\s+uncommitted)", re.IGNORECASE

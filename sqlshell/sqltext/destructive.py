@@ -2,7 +2,7 @@
 DROP, TRUNCATE, and DELETE or UPDATE without a WHERE clause.
 
 The leading keywords come from the same comment-skipping logic as command
-tags (``sqlshell.sql.tags.leading_words``); the WHERE is looked for at the top
+tags (``sqlshell.sqltext.tags.leading_words``); the WHERE is looked for at the top
 level only, outside strings, quoted names, comments and parentheses, so
 ``update t set x = (select y from u where …)`` still counts as touching
 every row. Scripts never ask: only the REPL calls this.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from sqlshell.interactive.sqlcontext import tokenize
-from sqlshell.sql.tags import leading_words
+from sqlshell.sqltext.tags import leading_words
 
 
 def has_top_level_where(sql: str) -> bool:
@@ -59,7 +59,7 @@ def destructive_reason(sql: str, standard_strings: bool | None = None) -> str | 
     several statements (``insert …\\; delete from t``) asks when any of them would
     (``standard_strings``: how the server reads a backslash in a literal; None:
     unknown, so every reading counts)."""
-    from sqlshell.sql.pieces import is_compound, split_texts
+    from sqlshell.sqltext.pieces import is_compound, split_texts
 
     if is_compound(sql):
         for text in split_texts(sql, None, True, standard_strings):

@@ -18,10 +18,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlshell.sql.destructive import destructive_reason
-from sqlshell.sql.split import Kind, Splitter
-from sqlshell.sql.tags import leading_words
-from sqlshell.sql.txnsql import TxnCommand, classify
+from sqlshell.sqltext.destructive import destructive_reason
+from sqlshell.sqltext.split import Kind, Splitter
+from sqlshell.sqltext.tags import leading_words
+from sqlshell.sqltext.txnsql import TxnCommand, classify
 
 # MySQL/MariaDB commit an open transaction before these run ("Statements That
 # Cause an Implicit Commit" in the MySQL manual; MariaDB's is the same list).
