@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import require, run_cli
 from sqlalchemy.engine import make_url
+from support import require, run_cli
 
 
 def test_g_file_writes_that_statements_results_to_the_file(db_url: str, tmp_path: Path) -> None:

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import count, drop, run_cli, sqlalchemy_url
 from sqlalchemy import Engine, create_engine, text
+from support import count, drop, run_cli, sqlalchemy_url
 
 SLEEPING = "select count(*) from pg_stat_activity where query like '%pg_sleep(20)%' and pid <> pg_backend_pid()"
 

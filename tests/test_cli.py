@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import count, drop, require_pg, run_cli
 from sqlalchemy import create_engine
+from support import count, drop, require_pg, run_cli
 
 
 def _quote(db_url: str, value: str) -> str:

@@ -10,9 +10,9 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-from conftest import drop, require, run_cli, sqlalchemy_url
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import Engine, make_url
+from support import drop, require, run_cli, sqlalchemy_url
 
 MODES = ["engine", "connection"]
 

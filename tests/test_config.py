@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from support import run_cli
 
 from sqlshell import config
 from sqlshell.paths import config_dir
@@ -82,7 +82,7 @@ def test_no_file_is_no_problem() -> None:
 
 
 def test_no_config_flag_ignores_the_file(tmp_path, monkeypatch) -> None:
-    from conftest import run_cli
+    from support import run_cli
 
     from sqlshell.paths import config_dir
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import run_cli
 from sqlalchemy import create_engine, text
+from support import run_cli
 
 
 def _sqlite_with_table(path: Path, table: str) -> str:

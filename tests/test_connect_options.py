@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import require_pg, run_cli
 from sqlalchemy.engine import make_url
+from support import require_pg, run_cli
 
 WHO = "select current_user as u, current_database() as d, inet_server_port() as p"
 SECRET = "Cx9-conninfo-pw"

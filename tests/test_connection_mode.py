@@ -5,9 +5,9 @@ Everything runs against SQLite and PostgreSQL; other connections look on."""
 from __future__ import annotations
 
 import pytest
-from conftest import count, drop, require_pg, run_cli
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from support import count, drop, require_pg, run_cli
 
 
 @pytest.fixture

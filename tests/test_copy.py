@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import count, drop, require, require_pg, sqlalchemy_url
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
+from support import count, drop, require, require_pg, sqlalchemy_url
 
 from sqlshell.copyfmt import parse_copy
 from sqlshell.errors import UserError
@@ -256,7 +256,7 @@ def test_a_connection_killed_under_copy_is_told(
 
 def test_copy_from_stdin_at_the_prompt(sqlite_url: str, table: str) -> None:
     """Interactively the data lines are typed after the command, on data> lines, up to \\."""
-    from interactive_harness import Repl
+    from support.repl_harness import Repl
 
     engine = create_engine(sqlite_url)
     _make(engine, table, [])

@@ -9,9 +9,9 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-from conftest import count, drop, require_pg, run_cli, sqlalchemy_url
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
+from support import count, drop, require_pg, run_cli, sqlalchemy_url
 
 pytestmark = pytest.mark.pg
 

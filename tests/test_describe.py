@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import drop
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from support import drop
 
 from sqlshell.commands.describe import parse_name
 from sqlshell.errors import UserError

@@ -7,7 +7,7 @@ import shlex
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from support import run_cli
 
 
 def _script(path: Path, text: str) -> Path:

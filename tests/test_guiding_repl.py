@@ -1,4 +1,4 @@
-"""A REPL that guides, driven at the real prompt (tests/interactive_harness.py):
+"""A REPL that guides, driven at the real prompt (tests/support/repl_harness.py):
 the continuation prompt, meta-commands on continuation lines, help/quit/exit,
 "did you mean", \\? and \\? COMMAND, the quit question for a failed
 transaction, \\e, \\i's count of skipped statements, the \\if prompt."""
@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from interactive_harness import Repl
 from prompt_toolkit.history import InMemoryHistory
+from support.repl_harness import Repl
 
 from sqlshell.interactive.assist import HELP
 
@@ -200,7 +200,7 @@ class Terminal:
         import pty
         import sys
 
-        from conftest import sqlalchemy_url
+        from support import sqlalchemy_url
 
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child

@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import count, drop, run_cli
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from support import count, drop, run_cli
 
 
 def backend(url: str) -> str:
@@ -210,8 +210,8 @@ def _wait_until(check, timeout: float = 10.0, why=lambda: "") -> None:
 
 
 def test_locks_on_postgresql_are_pg_locks(pg_url: str, shell_driver, table: str) -> None:
-    from conftest import sqlalchemy_url
     from sqlalchemy import create_engine
+    from support import sqlalchemy_url
 
     observer = create_engine(sqlalchemy_url(pg_url))
     sh = shell_driver(pg_url)
@@ -454,8 +454,8 @@ def test_trace_off_removes_every_listener(sqlite_url: str, shell_driver) -> None
 
 @pytest.mark.parametrize("server", ["postgresql", "mariadb"])
 def test_a_statement_waiting_on_a_lock_says_who_holds_it(server: str, request, shell_driver, table: str) -> None:
-    from conftest import sqlalchemy_url
     from sqlalchemy import create_engine
+    from support import sqlalchemy_url
 
     from sqlshell.interactive import lockwatch
     from sqlshell.interactive.toolbar import toolbar_text
@@ -489,9 +489,9 @@ def test_a_statement_waiting_on_a_lock_says_who_holds_it(server: str, request, s
 def test_the_repl_tells_a_lock_wait_and_the_toolbar_keeps_it(
     pg_url: str, table: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from conftest import sqlalchemy_url
-    from interactive_harness import Repl
     from sqlalchemy import create_engine
+    from support import sqlalchemy_url
+    from support.repl_harness import Repl
 
     from sqlshell.interactive import lockwatch
 

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import count, drop, run_cli
-from interactive_harness import Repl, TtyStringIO
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
+from support import count, drop, run_cli
+from support.repl_harness import Repl, TtyStringIO
 
 from sqlshell.interactive.catalog import catalog_for
 from sqlshell.interactive.history import history_path

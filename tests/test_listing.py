@@ -12,10 +12,10 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from conftest import drop, require, sqlalchemy_url
-from interactive_harness import Repl
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
+from support import drop, require, sqlalchemy_url
+from support.repl_harness import Repl
 
 from sqlshell.commands.listing import parse_pattern
 from sqlshell.errors import UserError

@@ -20,9 +20,9 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from conftest import require_mysql, require_pg, sqlalchemy_url
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
+from support import require_mysql, require_pg, sqlalchemy_url
 
 
 @pytest.fixture(params=["postgresql", "mariadb"])

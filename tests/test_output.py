@@ -13,8 +13,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import count, drop, require, run_cli, sqlalchemy_url
 from sqlalchemy import create_engine, text
+from support import count, drop, require, run_cli, sqlalchemy_url
 
 from sqlshell.output.render import RenderOptions, render
 from sqlshell.results import Column, Outcome

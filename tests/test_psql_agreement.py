@@ -1,6 +1,6 @@
 """On a sample of PostgreSQL's own regression scripts, the server receives
 from sqlshell exactly the statements it receives from psql (read back from
-the server's log). The whole corpus: `python tests/psql_agreement.py`."""
+the server's log). The whole corpus: `python tests/support/psql_agreement.py`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import os
 import shutil
 
 import pytest
-from conftest import require, require_pg
-from psql_agreement import CORPUS, LOG, compare
+from support import require, require_pg
+from support.psql_agreement import CORPUS, LOG, compare
 
 SAMPLE = ["comments.sql", "strings.sql", "create_function_sql.sql", "rules.sql", "copy.sql"]
 

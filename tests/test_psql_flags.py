@@ -11,9 +11,9 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
-from conftest import require, require_pg, run_cli
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from support import require, require_pg, run_cli
 
 from sqlshell.cli import cli
 from sqlshell.cliopts import ORDER_KEY, apply_output_flags

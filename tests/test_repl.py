@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from interactive_harness import Repl
+from support.repl_harness import Repl
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def test_unknown_meta_command_keeps_the_shell_going(repl: Repl) -> None:
 
 
 def test_quitting_with_staged_objects_asks(db_url: str, table: str) -> None:
-    from conftest import run_cli
+    from support import run_cli
 
     run_cli([db_url, "-c", f"create table {table} (id integer primary key, name text)"])
     repl = Repl(db_url)

@@ -14,14 +14,14 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import count, require, require_pg, run_cli
 from sqlalchemy import create_engine, inspect
+from support import count, require, require_pg, run_cli
 
 from sqlshell.conditionals import BadBoolean, parse_bool
 
 
 def _engine(url: str):
-    from conftest import sqlalchemy_url
+    from support import sqlalchemy_url
 
     return create_engine(sqlalchemy_url(url))
 
@@ -274,7 +274,7 @@ def test_watch_stops_at_a_failing_query(db_url: str) -> None:
 
 def test_ctrl_c_ends_watch_and_the_script_goes_on(db_url: str) -> None:
     """A real process and a real SIGINT."""
-    from conftest import sqlalchemy_url
+    from support import sqlalchemy_url
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "sqlshell", sqlalchemy_url(db_url), "-X", "-q"],
@@ -467,7 +467,7 @@ drop table :tbl;
 
 
 def test_a_psql_script_gives_the_same_output_and_statements_as_psql(tmp_path: Path) -> None:
-    from psql_agreement import LOG, _admin, _server_statements
+    from support.psql_agreement import LOG, _admin, _server_statements
 
     base = _need_psql()
     require(os.access(LOG, os.R_OK), f"needs a readable server log ({LOG}, or $SQLSHELL_PG_LOG)")

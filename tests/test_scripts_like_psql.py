@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import require, require_pg, run_cli
+from support import require, require_pg, run_cli
 
 from sqlshell.sqltext.split import is_complete
 

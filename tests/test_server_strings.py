@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import require_pg, run_cli, sqlalchemy_url
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
+from support import require_pg, run_cli, sqlalchemy_url
 
 pytestmark = pytest.mark.pg
 
@@ -140,7 +140,7 @@ def test_connecting_as_a_role_with_it_off_is_followed(admin: Engine, victim: str
 def test_the_prompt_waits_for_the_literal_to_end(admin: Engine, victim: str) -> None:
     """Interactively too: with the server's setting off, Enter after ``'a\\';``
     continues the literal (as psql's prompt does) instead of running a statement."""
-    from interactive_harness import Repl
+    from support.repl_harness import Repl
 
     repl = Repl(require_pg() + "?options=-c%20standard_conforming_strings%3Doff")
     # (the real command connects before its first prompt; the harness does not)

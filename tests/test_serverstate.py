@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from conftest import sqlalchemy_url
 from sqlalchemy import create_engine
+from support import sqlalchemy_url
 
 from sqlshell.executors.serverstate import ServerTxn, read
 

@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable, Iterator
 
 import pytest
 from click.testing import CliRunner
-from conftest import Run, ShellDriver, count, drop
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from support import Run, ShellDriver, count, drop
 
 from sqlshell.cli import cli
 
@@ -301,7 +301,7 @@ def test_prompt_counts_staged_objects_and_typed_sql_ends_the_transaction(
 
 
 def test_single_transaction_in_session_mode_commits(db_url: str, table: str) -> None:
-    from conftest import run_cli
+    from support import run_cli
 
     run_cli([db_url, "-c", f"create table {table} (id integer primary key, name text)"])
     r = run_cli(

@@ -19,10 +19,10 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from conftest import ShellDriver, count, drop, run_cli
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
+from support import ShellDriver, count, drop, run_cli
 
 from sqlshell.cancel import Canceller
 from sqlshell.exitstatus import ExitStatus
@@ -151,7 +151,7 @@ def test_quitting_after_reads_rolls_back_with_a_note_but_work_still_counts(txn_u
 def test_the_repl_shows_a_read_transaction_and_quits_without_asking(
     txn_url: str, txn_observer: Engine, rows: str
 ) -> None:
-    from interactive_harness import Repl
+    from support.repl_harness import Repl
 
     repl = Repl(txn_url)
     try:
@@ -172,7 +172,7 @@ def test_the_repl_shows_a_read_transaction_and_quits_without_asking(
 def test_staging_at_the_prompt_begins_nothing_on_the_server(txn_url: str, txn_observer: Engine, rows: str) -> None:
     """Enter asks the server's standard_conforming_strings (the splitter needs
     it); asking must not make the session take a connection and begin."""
-    from interactive_harness import Repl
+    from support.repl_harness import Repl
 
     repl = Repl(txn_url)
     try:

@@ -11,11 +11,11 @@ import itertools
 from collections.abc import Callable, Iterator
 
 import pytest
-from conftest import ShellDriver, drop
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from support import ShellDriver, drop
 from test_session_truth import server_says
 
 STEPS = [

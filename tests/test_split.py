@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from conftest import fed_in_chunks
+from support import fed_in_chunks
 
 from sqlshell.sqltext.split import Kind, Splitter, Statement, is_complete, split
 

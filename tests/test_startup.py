@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import require_pg
+from support import require_pg
 
 pytestmark = pytest.mark.pg
 

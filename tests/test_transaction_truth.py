@@ -12,9 +12,9 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import drop, run_cli
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from support import drop, run_cli
 
 from sqlshell.cancel import Canceller
 from sqlshell.sqltext.destructive import destructive_reason
@@ -104,8 +104,8 @@ def test_engine_mode_never_pools_an_open_transaction(txn_url: str, t: str, txn_o
 
 
 def test_postgres_commit_inside_a_failing_line(pg_url: str, table: str, shell_driver) -> None:
-    from conftest import sqlalchemy_url
     from sqlalchemy import create_engine
+    from support import sqlalchemy_url
 
     observer = create_engine(sqlalchemy_url(pg_url))
     with observer.begin() as conn:
@@ -142,8 +142,8 @@ def test_sqlite_or_rollback_ends_the_transaction(sqlite_url: str, shell_driver) 
 
 
 def test_mariadb_implicit_commit_is_followed(mysql_url: str, table: str, shell_driver) -> None:
-    from conftest import sqlalchemy_url
     from sqlalchemy import create_engine
+    from support import sqlalchemy_url
 
     observer = create_engine(sqlalchemy_url(mysql_url))
     with observer.begin() as conn:
@@ -164,8 +164,8 @@ def test_mariadb_implicit_commit_is_followed(mysql_url: str, table: str, shell_d
 
 
 def test_mariadb_deadlock_rollback_is_followed(mysql_url: str, table: str, shell_driver) -> None:
-    from conftest import sqlalchemy_url
     from sqlalchemy import create_engine
+    from support import sqlalchemy_url
 
     observer = create_engine(sqlalchemy_url(mysql_url))
     with observer.begin() as conn:
@@ -208,8 +208,8 @@ def test_single_transaction_refuses_a_commit_inside_a_line(txn_url: str, t: str,
 
 
 def test_single_transaction_refuses_mariadb_implicit_commit(mysql_url: str, table: str) -> None:
-    from conftest import sqlalchemy_url
     from sqlalchemy import create_engine, inspect
+    from support import sqlalchemy_url
 
     observer = create_engine(sqlalchemy_url(mysql_url))
     with observer.begin() as conn:
@@ -234,8 +234,8 @@ def test_single_transaction_refuses_mariadb_implicit_commit(mysql_url: str, tabl
 
 @pytest.mark.parametrize("command", ["\\savepoint", "savepoint x;", "\\release", "\\rollback a", "\\d"])
 def test_lost_connection_under_a_savepoint_command(pg_url: str, command: str, shell_driver) -> None:
-    from conftest import sqlalchemy_url
     from sqlalchemy import create_engine
+    from support import sqlalchemy_url
 
     sh = shell_driver(pg_url)
     sh.run("\\mode connection\n\\begin\n\\savepoint a\n")
@@ -257,8 +257,8 @@ def test_lost_connection_under_a_savepoint_command(pg_url: str, command: str, sh
 
 
 def test_ctrl_c_during_a_slow_commit_says_what_happened(pg_url: str, table: str, shell_driver) -> None:
-    from conftest import sqlalchemy_url
     from sqlalchemy import create_engine
+    from support import sqlalchemy_url
 
     observer = create_engine(sqlalchemy_url(pg_url))
     with observer.begin() as conn:
@@ -379,8 +379,8 @@ def test_lost_connection_in_a_script_exits_1_with_one_line(pg_url: str) -> None:
 
 
 def test_connection_lost_during_commit_says_it_cannot_be_known(pg_url: str, table: str, shell_driver) -> None:
-    from conftest import sqlalchemy_url
     from sqlalchemy import create_engine
+    from support import sqlalchemy_url
 
     observer = create_engine(sqlalchemy_url(pg_url))
     with observer.begin() as conn:

@@ -18,11 +18,11 @@ import uuid
 from typing import Any
 
 import pytest
-from conftest import ShellDriver, drop, sqlalchemy_url
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
+from support import ShellDriver, drop, sqlalchemy_url
 
 STEPS = [
     "insert into {t} values ({k});",

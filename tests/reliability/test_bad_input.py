@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import PG_URL, require_pg, run_cli
+from support import PG_URL, require_pg, run_cli
 
 
 def _one_clean_line(stderr: str) -> None:
@@ -94,7 +94,7 @@ def test_directory_as_file(db_url: str, tmp_path: Path) -> None:
 
 
 def test_wrong_password_exits_2_without_showing_it() -> None:
-    from fake_pg_auth import RefusingServer
+    from support.fake_pg_auth import RefusingServer
 
     server = RefusingServer()
     try:

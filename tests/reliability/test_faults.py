@@ -7,8 +7,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import count, drop
 from sqlalchemy import create_engine, text
+from support import count, drop
 
 from sqlshell.database import PING_AFTER_IDLE
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 
-from conftest import fed_in_chunks
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from support import fed_in_chunks
 
 from sqlshell.sqltext.split import Kind, Splitter, is_complete, split
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import drop, require_pg, run_cli
 from sqlalchemy import create_engine
+from support import drop, require_pg, run_cli
 
 TRICKY_TEXT = [
     "plain",

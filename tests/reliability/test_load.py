@@ -10,7 +10,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from conftest import require_pg
+from support import require_pg
 
 STATEMENTS = 100_000
 

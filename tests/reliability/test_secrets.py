@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import require_pg, run_cli
+from support import require_pg, run_cli
 
 SECRET = "Zq7-secret-Pw"
 
@@ -32,7 +32,7 @@ def test_password_absent_when_the_connection_fails() -> None:
 
 
 def test_password_absent_from_prompt_toolbar_and_history() -> None:
-    from interactive_harness import Repl  # the real REPL, driven through its input
+    from support.repl_harness import Repl  # the real REPL, driven through its input
 
     from sqlshell.interactive.history import history_path
 

@@ -3,7 +3,7 @@
 Each tool runs the script against a database of its own with
 ``log_statement = 'all'``; the statements are read back from the server's log
 and compared, whitespace folded. Used by tests/test_psql_agreement.py on a
-sample and by ``python tests/psql_agreement.py`` on the whole corpus.
+sample and by ``python tests/support/psql_agreement.py`` on the whole corpus.
 
 Left out of the comparison: transaction control (BEGIN, COMMIT, SAVEPOINT …),
 which sqlshell runs through SQLAlchemy's transaction API (psycopg sends BEGIN
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 LOG = Path(os.environ.get("SQLSHELL_PG_LOG", "/var/log/postgresql/postgresql-15-main.log"))
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "pg_regress"
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "pg_regress"
 ENTRY = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \w+ \[(\d+)\] (?:\S+@(\S+) )?(\w+):  (.*)$")
 SA_INTERNALS = (
     "select pg_catalog.version()",
