@@ -289,10 +289,10 @@ def _run(
     assignments: tuple[str, ...] = (),
     output_file: str | None = None,
 ) -> ExitStatus:
+    from sqlshell.commands.all import build_registry
     from sqlshell.database import Database
-    from sqlshell.errors import UserError
+    from sqlshell.errors import InputError, UserError
     from sqlshell.output.streams import Output
-    from sqlshell.sqltext.source import InputError
     from sqlshell.state import Mode, Shell
     from sqlshell.urls import BadURL, resolve, with_password
 
@@ -314,7 +314,7 @@ def _run(
         # so far lives to the end, so later collections need not look at it again.
         gc.freeze()
         gc.enable()
-    shell = Shell(db, settings, out)
+    shell = Shell(db, settings, out, build_registry())
     try:
         set_variables(shell, assignments)
         if output_file is not None:
@@ -440,7 +440,8 @@ def _sources(
     psql runs them), else standard input; each with its file's path (for
     \\ir) and the name its error lines give (None for -c, as psql). Every file
     is opened before anything runs, so an unreadable file has no partial effect."""
-    from sqlshell.sqltext.source import InputError, StdinData, stream_statements
+    from sqlshell.errors import InputError
+    from sqlshell.sqltext.source import StdinData, stream_statements
 
     nested = shell.db.nested_comments
     server = shell.standard_conforming_strings  # the splitter follows the server, as psql does

@@ -31,6 +31,18 @@ class ConnectError(UserError):
     """The database cannot be reached: exit code 2 in scripts."""
 
 
+class OpenWork(UserError):
+    """A mode change, reconnect or exit would drop an open transaction."""
+
+
+class InputError(Exception):
+    """The input cannot be read as an SQL script (exit code 2)."""
+
+
+class QuitRequested(Exception):
+    """``\\q``: the REPL or script loop ends (after the open-work check)."""
+
+
 _WS = re.compile(r"\s*\n\s*")
 
 

@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.exc import DBAPIError, PendingRollbackError, SQLAlchemyError
 
-from sqlshell.commands.registry import Registry, build_registry
 from sqlshell.conditionals import Conditions
 from sqlshell.database import Database
-from sqlshell.errors import UserError, one_line
+from sqlshell.errors import OpenWork, UserError, one_line
 from sqlshell.executors.connection import HeldConnection, TxnSnapshot
 from sqlshell.executors.engine import EngineExecutor
 from sqlshell.observe.trace import Tracer
@@ -87,17 +86,21 @@ class Transactional(Executor, Protocol):
     def rollback_to(self, name: str | None) -> Outcome: ...
 
 
-class OpenWork(UserError):
-    """A mode change, reconnect or exit would drop an open transaction."""
+class MetaCommands(Protocol):
+    """What the shell needs of its meta-commands (``commands.registry.Registry``):
+    the caller builds the registry and hands it in, so this module imports no
+    command (the commands import the shell)."""
+
+    def run(self, shell: Shell, line: str) -> Outcome: ...
 
 
 class Shell:
-    def __init__(self, db: Database, settings: Settings, output: Output, registry: Registry | None = None) -> None:
+    def __init__(self, db: Database, settings: Settings, output: Output, registry: MetaCommands) -> None:
         self.db = db
         self.settings = settings
         self.output = output
         db.echo_to, db.notice_to = output.warn, output.server  # --echo and the server's notices: stderr
-        self.registry = registry or build_registry()
+        self.registry = registry  # commands.all.build_registry(), by whoever builds the shell
         self.conditions = Conditions()  # the REPL's \if stack (the prompt shows a skipped branch)
         self.on_edited: Callable[[str], None] | None = None  # the REPL's history takes what \e ran
         self.mode = Mode.ENGINE

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from sqlshell.interactive.sqlcontext import tokenize
+from sqlshell.sqltext.pieces import is_compound, split_texts
 from sqlshell.sqltext.tags import leading_words
 
 
@@ -59,8 +60,6 @@ def destructive_reason(sql: str, standard_strings: bool | None = None) -> str | 
     several statements (``insert …\\; delete from t``) asks when any of them would
     (``standard_strings``: how the server reads a backslash in a literal; None:
     unknown, so every reading counts)."""
-    from sqlshell.sqltext.pieces import is_compound, split_texts
-
     if is_compound(sql):
         for text in split_texts(sql, None, True, standard_strings):
             reason = _reason(text)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlshell.sqltext.destructive import destructive_reason
 from sqlshell.sqltext.split import Kind, Splitter
 from sqlshell.sqltext.tags import leading_words
 from sqlshell.sqltext.txnsql import TxnCommand, classify
@@ -54,10 +53,6 @@ class Piece:
         if words and words[0] in ("create", "drop", "alter") and len(words) > 1:
             return " ".join(words).upper()
         return (words[0] if words else "statement").upper()
-
-    def destructive(self) -> str | None:
-        """Why this piece deserves an "are you sure?", or None (only the REPL asks)."""
-        return destructive_reason(self.sql)
 
 
 def is_compound(sql: str) -> bool:
