@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-
 from support import ShellDriver, count, drop
 
 
@@ -28,7 +27,7 @@ def test_include_hands_back_its_statements_and_the_pipeline_runs_them(
             assert not observer.dialect.has_table(conn, table)
         with outcome.script.scope:  # the open file, closed by its scope (the pipeline's job)
             pass
-        out, err = driver.run(f"\\i {script}\n")
+        _, err = driver.run(f"\\i {script}\n")
         assert err == "" and count(observer, table) == 1
     finally:
         drop(observer, table)
