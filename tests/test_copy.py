@@ -15,8 +15,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from support import count, drop, require, require_pg, sqlalchemy_url
 
-from sqlshell.copyfmt import parse_copy
 from sqlshell.errors import UserError
+from sqlshell.sqltext.copyargs import parse_copy
 
 ROWS = [
     (1, "a,b", "plain"),
