@@ -11,6 +11,7 @@ the bad line as psql does. A program's exit status is checked after its data.
 from __future__ import annotations
 
 import contextlib
+import io
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator
@@ -38,7 +39,9 @@ def source(
     if spec.kind == "stdio":
         if attached is not None:
             data, first = attached
-            yield data.splitlines(keepends=True), _encoded(data, enc), first, "the input"
+            # COPY ends lines at \n, \r\n or \r only: str.splitlines would also cut at
+            # \f, \v, \x1c-\x1e, \x85, \u2028 and \u2029, which COPY's text and CSV keep raw.
+            yield io.StringIO(data, newline=""), _encoded(data, enc), first, "the input"
         else:
             lines = _stdin_lines()
             yield lines, _encoded_lines(lines, enc), 1, "standard input"
