@@ -244,6 +244,15 @@ def test_tabulate_formats_align_by_column_type_and_show_null() -> None:
     assert rendered(outcome, format="plain", tuples_only=True, null="") == " 1  00123\n22\n"
 
 
+def test_markdown_tables_escape_pipes_and_line_breaks() -> None:
+    """A "|" or a line break inside a value would end the cell or the row of a
+    Markdown table: GitHub's and pipe format escape them; grid keeps them raw."""
+    outcome = result("a|b", ("x|y\nz\\w",))
+    assert rendered(outcome, format="github") == "| a\\|b         |\n|--------------|\n| x\\|y<br>z\\\\w |\n"
+    assert rendered(outcome, format="pipe").splitlines()[2] == "| x\\|y<br>z\\\\w |"
+    assert "x|y" in rendered(outcome, format="grid")
+
+
 def test_tabulate_html_and_grid() -> None:
     outcome = result("a", ("<b>",))
     assert rendered(outcome, format="html") == (

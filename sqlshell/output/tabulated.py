@@ -23,12 +23,22 @@ def render_tabulate(
     from tabulate import tabulate
 
     raw = [row for batch in batches for row in batch]
-    rows = [[opts.null if v is None else to_text(v) for v in row] for row in raw]
+    cell = _markdown_cell if opts.format in _MARKDOWN else str
+    rows = [[cell(opts.null if v is None else to_text(v)) for v in row] for row in raw]
     align = ["right" if _numeric_column(c, i, raw) else "left" for i, c in enumerate(columns)]
     # Numbers are aligned by column type, never parsed from text ('00123' stays text).
-    headers = () if opts.tuples_only else [c.name for c in columns]
+    headers = () if opts.tuples_only else [cell(c.name) for c in columns]
     write(tabulate(rows, headers=headers, tablefmt=opts.format, disable_numparse=True, colalign=align) + "\n")
     return len(rows)
+
+
+# Markdown tables (GitHub's and pipe) end a cell at every "|" and a row at every
+# line break; tabulate writes both raw, so a value holding either broke the table.
+_MARKDOWN = frozenset({"github", "pipe"})
+
+
+def _markdown_cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r\n", "<br>").replace("\n", "<br>")
 
 
 def _numeric_column(column: Column, i: int, rows: list[tuple[Any, ...]]) -> bool:
