@@ -10,11 +10,12 @@ lower one, never a higher one:
 
 1. foundation: pure helpers with no database, no shell and no I/O policy:
    errors (every exception that crosses layers), results (``Outcome``),
-   exitstatus, paths, urls, debuglog, cancel, driverconn, copyfmt, the SQL
-   text package ``sqltext/``, ``conditionals`` (psql's ``\\if`` stack: pure
-   text rules, kept by the shell and applied by the pipeline) and the REPL's
-   SQL word lists ``interactive.sqlwords``/``interactive.sqlcontext`` (a
-   tokenizer the destructive-statement check reads; prompt_toolkit-free).
+   exitstatus, paths, urls, debuglog, cancel, driverconn, the COPY codec
+   ``copyformat/``, the SQL text package ``sqltext/``, ``conditionals``
+   (psql's ``\\if`` stack: pure text rules, kept by the shell and applied
+   by the pipeline) and the REPL's SQL word lists ``interactive.sqlwords``/
+   ``interactive.sqlcontext`` (a tokenizer the destructive-statement check
+   reads; no prompt_toolkit).
 2. output: rendering and streams (``output/``), the user's typed values
    (values_input) and the pager (``interactive.pager``: a stream, no prompt).
 3. settings: settings and config (the config file validates formats with the
@@ -62,7 +63,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "debuglog",
             "cancel",
             "driverconn",
-            "copyfmt",
+            "copyformat.*",
             "sqltext.*",
             "conditionals",
             "interactive.sqlwords",
