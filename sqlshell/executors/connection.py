@@ -11,7 +11,11 @@ savepoints and the rules a person expects:
   ``\\commit``/``\\rollback`` end the transaction and return to AUTOCOMMIT;
 * the driver is asked, after every statement, where the server thinks the
   transaction stands (psycopg's ``transaction_status``, sqlite3's
-  ``in_transaction``), so the shell's state never drifts from the server's.
+  ``in_transaction``), so the shell's state never drifts from the server's
+  (``connfollow``).
+
+The savepoint rules are ``TransactionRules``' (``transactional``); here is
+only how the held connection does them: SQL with the user's names.
 """
 
 from __future__ import annotations
