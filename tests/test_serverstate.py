@@ -78,15 +78,18 @@ def test_mariadb_reading_after_an_error_is_asked_of_the_server(mysql_url: str, t
     engine.dispose()
 
 
+@pytest.mark.parametrize("on_error_rollback", [False, True])
 @pytest.mark.parametrize("mode", ["connection", "session"])
 def test_a_failed_statement_that_committed_implicitly_is_followed(
-    mode: str, mysql_url: str, table: str, shell_driver: Callable[..., ShellDriver]
+    mode: str, on_error_rollback: bool, mysql_url: str, table: str, shell_driver: Callable[..., ShellDriver]
 ) -> None:
     """Both transaction holders follow MariaDB's implicit commit of a failing
     CREATE TABLE: the row is committed (seen from another connection), the
-    shell says so and shows no transaction, and \\rollback has nothing to undo."""
+    shell says so and shows no transaction, and \\rollback has nothing to undo.
+    With on-error-rollback, the implicit savepoint went with the commit: no
+    ROLLBACK TO it is sent (it would fail, and hide the commit)."""
     observer = create_engine(sqlalchemy_url(mysql_url))
-    sh = shell_driver(mysql_url)
+    sh = shell_driver(mysql_url, on_error_rollback=on_error_rollback)
     try:
         sh.run(f"\\mode {mode}")
         sh.run(f"create table {table} (a int primary key)")
@@ -94,9 +97,33 @@ def test_a_failed_statement_that_committed_implicitly_is_followed(
         sh.run(f"insert into {table} values (1)")
         _, err = sh.run(f"create table {table} (a int)")
         assert "already exists" in err and "committed the transaction implicitly: CREATE" in err
+        assert "does not exist" not in err  # no savepoint was looked for
         assert sh.shell.txn().state is TxnStatus.IDLE
         assert count(observer, table) == 1
+        out, err = sh.run(f"insert into {table} values (2)")
+        assert out == "INSERT 0 1\n" and "ERROR" not in err
         sh.run("\\rollback")
+        assert count(observer, table) == 1 + (mode == "connection")  # connection mode: 2 autocommitted
+    finally:
+        drop(observer, table)
+        observer.dispose()
+
+
+def test_session_on_error_rollback_survives_ddl_on_mariadb(
+    mysql_url: str, table: str, shell_driver: Callable[..., ShellDriver]
+) -> None:
+    """DDL commits implicitly on MariaDB, taking the implicit savepoint of
+    on-error-rollback with it: the session must not RELEASE it afterwards
+    (that failed, and left the session refusing all work)."""
+    observer = create_engine(sqlalchemy_url(mysql_url))
+    sh = shell_driver(mysql_url, on_error_rollback=True)
+    try:
+        sh.run("\\mode session")
+        out, err = sh.run(f"create table {table} (a int primary key)")
+        assert out == "CREATE TABLE\n" and "ERROR" not in err and "rolled back" not in err
+        out, err = sh.run(f"insert into {table} values (1)")
+        assert out == "INSERT 0 1\n" and "ERROR" not in err
+        sh.run("\\commit")
         assert count(observer, table) == 1
     finally:
         drop(observer, table)

@@ -233,13 +233,13 @@ class SessionExecutor(SessionCommands):
                 not exc.connection_invalidated
                 and implicit is not None
                 and implicit.is_active
-                and not self._ended_here()
+                and not self._ended_here(sql, after_error=True)
             ):
                 self._undo_implicit(implicit, exc)
             self._tell(exc, *self._sync_failed(sql, exc, staged))
             raise
         # a COMMIT inside the line (PostgreSQL's compound) took the savepoint with it
-        if implicit is not None and implicit.is_active and not self._ended_here():
+        if implicit is not None and implicit.is_active and not self._ended_here(sql):
             implicit.commit()
         told, hints = self.sync(sql)
         last = outcomes[-1]
@@ -248,10 +248,18 @@ class SessionExecutor(SessionCommands):
         if any(leading_words(text, 1) in (["create"], ["drop"], ["alter"]) for text in statements):
             last.warnings += self.tables_changed()
 
-    def _ended_here(self) -> bool:
-        """Did the statement end the transaction on the server? Read only where the
-        driver's reading is exact (pymysql's may be stale; its lines run piece by piece)."""
-        return (self.db.is_postgres or self.db.is_sqlite) and self.server_state() is ServerTxn.IDLE
+    def _ended_here(self, sql: str, after_error: bool = False) -> bool:
+        """Did the statement end the transaction on the server (a COMMIT in a line,
+        MariaDB's implicit commit)? Then its implicit savepoint went with it. On
+        MariaDB an IDLE reading also means a transaction that has not touched a
+        table yet (a SAVEPOINT does not begin one there), so only a statement
+        that commits implicitly counts (after an error, read afresh: it may
+        have failed before its commit)."""
+        if self.db.dialect in ("mysql", "mariadb"):
+            words = leading_words(sql, 1)
+            if not words or words[0] not in MYSQL_IMPLICIT_COMMIT:
+                return False
+        return self.server_state(after_error) is ServerTxn.IDLE
 
     def _refuse_implicit_commit(self, sql: str) -> None:
         """--single-transaction on MariaDB: a statement the server commits
