@@ -19,7 +19,6 @@ from sqlshell.commands.registry import Registry, build_registry
 from sqlshell.conditionals import Conditions
 from sqlshell.database import Database
 from sqlshell.errors import UserError, one_line
-from sqlshell.executors.connection import ConnectionExecutor
 from sqlshell.executors.contract import IDLE, Executor, Mode, Transactional, TxnSnapshot, TxnStatus, executor_for
 from sqlshell.observe.trace import Tracer
 from sqlshell.observe.txnstory import Story
@@ -27,6 +26,7 @@ from sqlshell.output.streams import Output
 from sqlshell.settings import Settings
 
 if TYPE_CHECKING:
+    from sqlshell.executors.connection import ConnectionExecutor
     from sqlshell.sqltext.pieces import Piece
 
 
