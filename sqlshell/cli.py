@@ -292,8 +292,9 @@ def _run(
     from sqlshell.commands.all import build_registry
     from sqlshell.database import Database
     from sqlshell.errors import InputError, UserError
+    from sqlshell.executors.contract import Mode
     from sqlshell.output.streams import Output
-    from sqlshell.state import Mode, Shell
+    from sqlshell.state import Shell
     from sqlshell.urls import BadURL, resolve, with_password
 
     # psql's rule: interactive only when both ends are a terminal.
