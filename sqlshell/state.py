@@ -18,7 +18,8 @@ from sqlalchemy.exc import DBAPIError, PendingRollbackError, SQLAlchemyError
 from sqlshell.conditionals import Conditions
 from sqlshell.database import Database
 from sqlshell.errors import OpenWork, one_line
-from sqlshell.executors.contract import IDLE, Executor, Mode, Transactional, TxnSnapshot, TxnStatus, executor_for
+from sqlshell.executors.contract import IDLE, Executor, Mode, Transactional, TxnSnapshot, TxnStatus
+from sqlshell.executors.factory import executor_for
 from sqlshell.observe.trace import Tracer
 from sqlshell.observe.txnstory import Story
 from sqlshell.output.streams import Output
