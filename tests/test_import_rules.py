@@ -12,12 +12,14 @@ lower one, never a higher one:
    errors (every exception that crosses layers), results (``Outcome``),
    exitstatus, paths, urls, debuglog, cancel, driverconn, the COPY codec
    ``copyformat/``, the SQL text package ``sqltext/``, ``conditionals``
-   (psql's ``\\if`` stack: pure text rules, kept by the shell and applied
-   by the pipeline) and the REPL's SQL word lists ``interactive.sqlwords``/
+   (psql's ``\\if`` stack and boolean words: pure text rules, kept by the
+   shell, read by ``\\pset``, applied by the pipeline) and the REPL's SQL word lists ``interactive.sqlwords``/
    ``interactive.sqlcontext`` (a tokenizer the destructive-statement check
    reads; no prompt_toolkit).
 2. output: rendering and streams (``output/``), the user's typed values
    (values_input) and the pager (``interactive.pager``: a stream, no prompt).
+   Below the database and the executors: they echo SQL and turn driver
+   values into text through it (``output.echo``, ``output.values``).
 3. settings: settings and config (the config file validates formats with the
    renderer, so output is below).
 4. database: the engine and its pool events (``database``, and
