@@ -1,6 +1,10 @@
 """Run statements one after another: dispatch, render, report. The REPL and
 scripts (stdin, ``-f``, ``-c``) share this; only the source of statements and
 the end-of-input policy differ. The on-error policy lives here and nowhere else.
+
+Meta-commands never write or run anything themselves: they return an
+``Outcome`` (its text for stdout/stderr, the statements ``\\i``/``\\e`` hand
+back), and this module writes it and runs them.
 """
 
 from __future__ import annotations
