@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from sqlshell.errors import driver_error, one_line
-from sqlshell.sqltext.tags import leading_words
+from sqlshell.sqltext.classify import classified
 
 # Statements MySQL/MariaDB commit implicitly (before and after themselves).
 MYSQL_IMPLICIT_COMMIT = frozenset(
@@ -65,7 +65,7 @@ def explain(dialect: str, sql: str | None, error: BaseException | None) -> Endin
     """The likely end of the transaction, after ``sql`` succeeded (``error``
     None) or failed with ``error`` and left the server outside it."""
     who = _product(dialect)
-    first = (leading_words(sql, 1) or [""])[0] if sql else ""
+    first = classified(sql).verb if sql else ""
     if dialect in ("mysql", "mariadb"):
         if error is None and first in MYSQL_IMPLICIT_COMMIT:
             return Ending(Ended.COMMITTED, f"{who} committed the transaction implicitly: {first.upper()}")

@@ -47,7 +47,7 @@ from sqlshell.executors.serverstate import ServerTxn
 from sqlshell.output.streams import Output
 from sqlshell.results import Outcome
 from sqlshell.settings import Settings
-from sqlshell.sqltext.tags import leading_words
+from sqlshell.sqltext.classify import classified
 
 if TYPE_CHECKING:
     from sqlshell.sqltext.pieces import Piece
@@ -463,7 +463,7 @@ class SessionExecutor:
         last = outcomes[-1]
         last.warnings += told
         last.notes += hints
-        if any(leading_words(text, 1) in (["create"], ["drop"], ["alter"]) for text in statements):
+        if any(classified(text).ddl for text in statements):
             last.warnings += self.tables_changed()
 
     def _ended_here(self) -> bool:
@@ -476,10 +476,10 @@ class SessionExecutor:
         implicitly would commit part of the script; refused before it runs."""
         if not self.settings.single_transaction or self.db.dialect not in ("mysql", "mariadb"):
             return
-        words = leading_words(sql, 1)
-        if words and words[0] in MYSQL_IMPLICIT_COMMIT:
+        verb = classified(sql).verb
+        if verb in MYSQL_IMPLICIT_COMMIT:
             raise UserError(
-                f"{words[0].upper()} is not allowed with --single-transaction: MariaDB commits it implicitly",
+                f"{verb.upper()} is not allowed with --single-transaction: MariaDB commits it implicitly",
                 "run it outside the script's transaction",
             )
 
