@@ -68,9 +68,7 @@ class Classification:
         self._txn: TxnCommand | None = None
         self._dml: str | None = None
         self._txn_read = self._dml_read = False
-        _recent.append(self)
-        if len(_recent) > _KEEP:
-            del _recent[0]
+        remember(self)
 
     @property
     def words(self) -> list[str]:
@@ -155,6 +153,19 @@ class Classification:
         if m is None:
             return None
         return (m.group(1) or "on").strip("'").lower() not in ("off", "false", "0", "no")
+
+
+def remember(info: Classification) -> None:
+    """Make ``info`` the newest of the classifications ``classified`` finds (the
+    dispatcher, about to run the statement, calls it: the REPL splits a whole
+    input before the first statement runs)."""
+    if _recent and _recent[-1] is info:
+        return
+    if info in _recent:
+        _recent.remove(info)
+    _recent.append(info)
+    if len(_recent) > _KEEP:
+        del _recent[0]
 
 
 def classified(text: str) -> Classification:

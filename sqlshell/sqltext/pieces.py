@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlshell.sqltext.classify import Classification
+from sqlshell.sqltext.classify import Classification, remember
 from sqlshell.sqltext.destructive import destructive_reason
 from sqlshell.sqltext.split import Kind, Splitter
 from sqlshell.sqltext.txnsql import TxnCommand
@@ -110,6 +110,8 @@ def piece(sql: str, dialect: str, info: Classification | None = None) -> Piece:
         info = Classification(_MYSQL_RUN_COMMENT.sub(" ", sql).replace("*/", " "))
     elif info is None or info.text != sql:
         info = Classification(sql)
+    else:
+        remember(info)  # the statement about to run: the executor will ask for it
     txn = info.txn
     if txn is not None:  # BEGIN inside a transaction commits it first on MySQL
         return Piece(sql, txn, mysql and txn.action == "begin", None, False, info)
