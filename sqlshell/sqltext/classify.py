@@ -2,11 +2,13 @@
 
 The splitter attaches a ``Classification`` to every statement it yields
 (``Statement.info``); dispatch, the pieces of a line, the executors and the
-commands read it instead of looking at the text again. Nothing is computed
-before it is asked for, and nothing twice: most statements are told apart
-by their first word alone (one regex call), the leading words are read only
-for the statements that need them (transaction control, DDL, command tags),
-and the whole text is walked only for a WITH (does it change data?).
+commands read it instead of looking at the text again. Only the verb is
+read at once (one regex call, or handed over by the splitter's scan, which
+has just read it); the rest is read when first asked for, and never twice:
+most statements are told apart by their verb alone, the leading words are
+read only for the statements that need them (transaction control, DDL,
+command tags), and the whole text is walked only for a WITH (does it change
+data?).
 
 The executors receive the text, not the statement: ``classified(text)`` hands
 back the classification already made for that very string object (the last
@@ -159,13 +161,10 @@ def remember(info: Classification) -> None:
     """Make ``info`` the newest of the classifications ``classified`` finds (the
     dispatcher, about to run the statement, calls it: the REPL splits a whole
     input before the first statement runs)."""
-    if _recent and _recent[-1] is info:
-        return
-    if info in _recent:
-        _recent.remove(info)
-    _recent.append(info)
-    if len(_recent) > _KEEP:
-        del _recent[0]
+    if not _recent or _recent[-1] is not info:
+        _recent.append(info)  # (an older entry for it may stay: harmless)
+        if len(_recent) > _KEEP:
+            del _recent[0]
 
 
 def classified(text: str) -> Classification:
