@@ -70,7 +70,6 @@ class Classification:
         self._txn: TxnCommand | None = None
         self._dml: str | None = None
         self._txn_read = self._dml_read = False
-        remember(self)
 
     @property
     def words(self) -> list[str]:
@@ -159,8 +158,7 @@ class Classification:
 
 def remember(info: Classification) -> None:
     """Make ``info`` the newest of the classifications ``classified`` finds (the
-    dispatcher, about to run the statement, calls it: the REPL splits a whole
-    input before the first statement runs)."""
+    dispatcher calls it for each statement it is about to run)."""
     if not _recent or _recent[-1] is not info:
         _recent.append(info)  # (an older entry for it may stay: harmless)
         if len(_recent) > _KEEP:
@@ -173,4 +171,6 @@ def classified(text: str) -> Classification:
     for info in reversed(_recent):
         if info.text is text:
             return info
-    return Classification(text)
+    info = Classification(text)
+    remember(info)
+    return info

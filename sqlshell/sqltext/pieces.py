@@ -110,8 +110,7 @@ def piece(sql: str, dialect: str, info: Classification | None = None) -> Piece:
         info = Classification(_MYSQL_RUN_COMMENT.sub(" ", sql).replace("*/", " "))
     elif info is None or info.text != sql:
         info = Classification(sql)
-    else:
-        remember(info)  # the statement about to run: the executor will ask for it
+    remember(info)  # the statement about to run: the executor will ask for it
     txn = info.txn
     if txn is not None:  # BEGIN inside a transaction commits it first on MySQL
         return Piece(sql, txn, mysql and txn.action == "begin", None, False, info)
