@@ -13,9 +13,7 @@ lower one, never a higher one:
    exitstatus, paths, urls, debuglog, cancel, driverconn, the COPY codec
    ``copyformat/``, the SQL text package ``sqltext/``, ``conditionals``
    (psql's ``\\if`` stack and boolean words: pure text rules, kept by the
-   shell, read by ``\\pset``, applied by the pipeline) and the REPL's SQL word lists ``interactive.sqlwords``/
-   ``interactive.sqlcontext`` (a tokenizer the destructive-statement check
-   reads; no prompt_toolkit).
+   shell, read by ``\\pset``, applied by the pipeline).
 2. output: rendering and streams (``output/``), the user's typed values
    (values_input) and the pager (``interactive.pager``: a stream, no prompt).
    Below the database and the executors: they echo SQL and turn driver
@@ -68,8 +66,6 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "copyformat.*",
             "sqltext.*",
             "conditionals",
-            "interactive.sqlwords",
-            "interactive.sqlcontext",
         ),
     ),
     ("output", ("output.*", "values_input", "interactive.pager")),
