@@ -33,6 +33,7 @@ from sqlalchemy.pool import QueuePool
 from sqlshell.cancel import running
 from sqlshell.driverconn import sqlite_of
 from sqlshell.errors import ConnectError, driver_error, one_line, server_message
+from sqlshell.executors import serverstate
 from sqlshell.observe import poolwatch
 from sqlshell.urls import mask
 
@@ -79,6 +80,10 @@ class Database:
                     # hstore values print as the server's text anyway; not asking the
                     # server about the type saves three statements on every start.
                     kwargs["use_native_hstore"] = False
+            if _state_readable(url):
+                # The reset-on-return rollback only where the driver says a transaction
+                # is open (_reset_open_transaction): an idle connection needs none.
+                kwargs["pool_reset_on_return"] = None
             self.engine: Engine = create_engine(url, **kwargs)
         except NoSuchModuleError as exc:
             raise ConnectError(
@@ -205,24 +210,39 @@ class Database:
         event.listen(self.engine, "before_cursor_execute", _mark_running)
         event.listen(self.engine, "after_cursor_execute", _remember_status)
         event.listen(self.engine.pool, "connect", _mark_checkin)  # a new connection needs no ping
-        event.listen(self.engine.pool, "checkin", _mark_checkin)
+        # one checkin listener per pool (each listener is a call on every statement's return)
+        event.listen(self.engine.pool, "checkin", self._checkin_pg if self.is_postgres else _mark_checkin)
         event.listen(self.engine.pool, "checkout", self._ping_if_idle)
+        if _state_readable(self.url):
+            event.listen(self.engine.pool, "reset", self._reset_open_transaction)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_no_implicit_begin)
             event.listen(self.engine, "begin", _sqlite_begin)
         elif self.is_postgres:
             event.listen(self.engine, "connect", _pg_text_json)
             event.listen(self.engine, "connect", self._pg_notices)
-            event.listen(self.engine.pool, "checkin", self._remember_parameters)
         elif self.dialect in ("mysql", "mariadb"):
             event.listen(self.engine, "after_cursor_execute", _remember_warnings)
+
+    def _reset_open_transaction(self, dbapi_connection: Any, record: Any, state: Any) -> None:
+        """The pool's rollback-on-return, skipped when the driver's own state
+        says no transaction is open (then the rollback would send nothing and
+        change nothing; in engine mode it ran through the driver's machinery
+        after every statement). Anything else (open, failed, unknown) is
+        rolled back, as SQLAlchemy's default reset does; a failure propagates
+        to the pool, which then discards the connection."""
+        if state.transaction_was_reset or not state.asyncio_safe or dbapi_connection is None:
+            return
+        if serverstate.read(dbapi_connection, self.dialect) is not serverstate.ServerTxn.IDLE:
+            dbapi_connection.rollback()
 
     def _pg_notices(self, dbapi_connection: Any, record: Any) -> None:
         """psycopg's notice handler: NOTICE and WARNING messages, as psql shows
         them, reach stderr while the statement runs (no query of our own)."""
         dbapi_connection.add_notice_handler(lambda diag: self.notice_to(server_message(diag)))
 
-    def _remember_parameters(self, dbapi_connection: Any, record: Any) -> None:
+    def _checkin_pg(self, dbapi_connection: Any, record: Any) -> None:
+        _mark_checkin(dbapi_connection, record)
         if dbapi_connection is not None:  # None: the connection was invalidated
             from sqlshell.sqltext.serverparams import standard_strings
 
@@ -232,6 +252,14 @@ class Database:
 
 
 PING_AFTER_IDLE = 0.5  # seconds a pooled connection may rest before it is pinged again
+
+
+def _state_readable(url: URL) -> bool:
+    """Drivers whose transaction state is read from the protocol (serverstate):
+    psycopg and sqlite3."""
+    return url.get_backend_name() == "sqlite" or (
+        url.get_backend_name() == "postgresql" and url.get_driver_name() == "psycopg"
+    )
 
 
 def _stderr_line(text: str) -> None:
