@@ -15,6 +15,7 @@ from sqlshell.commands.core import QuitRequested
 from sqlshell.conditionals import BadBoolean, Conditions, gate
 from sqlshell.dispatch import dispatch_all
 from sqlshell.errors import UserError, describe_db_error, error_position, one_line
+from sqlshell.executors.pgpipeline import batched
 from sqlshell.exitstatus import ExitStatus
 from sqlshell.output.gfile import close_g_file, g_file
 from sqlshell.output.render import render
@@ -178,7 +179,7 @@ class Pipeline:
     def run(self, statements: Iterable[Statement]) -> ExitStatus:
         """Run a script's statements; stops at the first failure when on-error is stop."""
         try:
-            for stmt in statements:
+            for stmt in batched(self, statements):  # -1 on PostgreSQL: plain runs pipelined
                 ok = self.execute(stmt)
                 if self.on_statement is not None:
                     self.on_statement()
