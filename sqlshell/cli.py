@@ -291,9 +291,10 @@ def _run(
 ) -> ExitStatus:
     from sqlshell.database import Database
     from sqlshell.errors import UserError
+    from sqlshell.executors.contract import Mode
     from sqlshell.output.streams import Output
     from sqlshell.sqltext.source import InputError
-    from sqlshell.state import Mode, Shell
+    from sqlshell.state import Shell
     from sqlshell.urls import BadURL, resolve, with_password
 
     # psql's rule: interactive only when both ends are a terminal.
