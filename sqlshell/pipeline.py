@@ -15,7 +15,6 @@ from sqlshell.commands.core import QuitRequested
 from sqlshell.conditionals import BadBoolean, Conditions, gate
 from sqlshell.dispatch import dispatch_all
 from sqlshell.errors import UserError, describe_db_error, error_position, one_line
-from sqlshell.executors.pgpipeline import batched
 from sqlshell.exitstatus import ExitStatus
 from sqlshell.output.gfile import close_g_file, g_file
 from sqlshell.output.render import render
@@ -178,8 +177,12 @@ class Pipeline:
 
     def run(self, statements: Iterable[Statement]) -> ExitStatus:
         """Run a script's statements; stops at the first failure when on-error is stop."""
+        if self.shell.settings.single_transaction:  # on PostgreSQL: runs of plain statements pipelined
+            from sqlshell.executors.pgpipeline import batched
+
+            statements = batched(self, statements)
         try:
-            for stmt in batched(self, statements):  # -1 on PostgreSQL: plain runs pipelined
+            for stmt in statements:
                 ok = self.execute(stmt)
                 if self.on_statement is not None:
                     self.on_statement()

@@ -20,9 +20,8 @@ from sqlalchemy.engine import Connection, CursorResult
 from sqlshell.database import STATUS_KEY, WARNINGS_KEY
 from sqlshell.driverconn import dbapi
 from sqlshell.errors import UserError
-from sqlshell.executors import pgpipeline, sqlitedirect
 from sqlshell.executors.pgcopy import copy_in, copy_out, is_copy_out
-from sqlshell.executors.pgstream import execute_plain, first_word, stream_statement, streams_rows
+from sqlshell.executors.pgstream import PIPELINED, execute_plain, first_word, stream_statement, streams_rows
 from sqlshell.output.values import PG_JSON_OIDS, PG_NUMERIC_ARRAY_OIDS, PG_NUMERIC_OIDS
 from sqlshell.results import Column, Outcome
 from sqlshell.sqltext.tags import derive_tag
@@ -44,13 +43,19 @@ def run_statement(
             raise UserError("COPY … FROM STDIN / TO STDOUT needs PostgreSQL through psycopg", "use INSERT instead")
         return copy_out(conn, sql) if copy_data is None else copy_in(conn, sql, copy_data, data_line)
     if psycopg:
-        if pgpipeline.ready and (ready := pgpipeline.take(conn, sql)) is not None:
-            return ready  # it ran in --single-transaction's pipeline (pgpipeline.batched)
+        if PIPELINED:  # it may have run in -1's pipeline already (pgpipeline.batched)
+            from sqlshell.executors.pgpipeline import take
+
+            if (ready := take(conn, sql)) is not None:
+                return ready
         if streams_rows(sql, verb):
             return stream_statement(conn, sql, batch_size)
         return execute_plain(conn, sql, batch_size)
-    if dialect.name == "sqlite" and sqlitedirect.usable(conn):
-        return sqlitedirect.execute(conn, sql, batch_size)
+    if dialect.name == "sqlite":
+        from sqlshell.executors import sqlitedirect
+
+        if sqlitedirect.usable(conn):
+            return sqlitedirect.execute(conn, sql, batch_size)
     conn.info.pop(STATUS_KEY, None)
     result: CursorResult[Any] = conn.exec_driver_sql(sql, execution_options=_RAW)
     status: str | None = conn.info.get(STATUS_KEY)

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +39,7 @@ from sqlalchemy.engine import Connection
 
 from sqlshell.cancel import running
 from sqlshell.driverconn import psycopg_of
+from sqlshell.executors.pgstream import PIPELINED
 from sqlshell.output import echo
 from sqlshell.results import Outcome
 from sqlshell.sqltext.pieces import is_compound, split_texts
@@ -61,12 +61,12 @@ _RELEASE = b"RELEASE SAVEPOINT sqlshell_pipeline"
 _UNDO = b"ROLLBACK TO SAVEPOINT sqlshell_pipeline"
 
 # The results of the run being handed on: (statement text, its tag), in order.
-ready: deque[tuple[str, str]] = deque()
+ready = PIPELINED
 
 
 def take(conn: Connection, sql: str) -> Outcome | None:
     """The result of ``sql`` if it ran in the pipeline (the next one in order);
-    None: run it. (``run_statement`` asks only while ``ready`` is not empty.)"""
+    None: run it. (``run_statement`` asks only while ``PIPELINED`` is not empty.)"""
     head, tag = ready[0]
     if head != sql:  # not the statement handed on: nothing kept can be trusted
         ready.clear()

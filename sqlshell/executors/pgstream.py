@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,6 +38,10 @@ from sqlshell.output import echo
 from sqlshell.output.values import PG_JSON_OIDS, PG_NUMERIC_ARRAY_OIDS, PG_NUMERIC_OIDS
 from sqlshell.results import Column, Outcome
 from sqlshell.sqltext.tags import leading_words
+
+# Statements that already ran in -1's pipeline, in order: (text, tag). Kept here,
+# where run_statement looks on every statement, so pgpipeline loads only for -1.
+PIPELINED: deque[tuple[str, str]] = deque()
 
 _ROW_VERBS = frozenset({"select", "values", "table", "show", "explain", "fetch"})
 _DML = re.compile(r"\b(insert|update|delete|merge)\b", re.IGNORECASE)
