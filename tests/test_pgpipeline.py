@@ -129,3 +129,27 @@ def test_statements_outside_the_single_transaction_are_never_pipelined(
     assert sent == []
     assert r.code == 1
     assert [row[0] for row in rows(observer, t)] == [1, 2, 3, 4, 5]  # autocommitted, each on its own
+
+
+def test_meta_commands_variables_and_conditionals_keep_their_order(
+    pg_url: str, t: str, observer: Engine, sent: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = (
+        inserts(t, range(1, 4))
+        + "\\echo after three\n"
+        + "\\set n 40\n"
+        + f"insert into {t} values (:n, 'from a variable');\n"
+        + inserts(t, range(4, 6))
+        + "\\if false\n"
+        + inserts(t, range(100, 103))
+        + "\\endif\n"
+        + inserts(t, range(6, 9))
+        + f"select id from {t} where id > 5 order by id;\n"
+        + inserts(t, range(9, 11))
+    )
+    piped, piped_rows, plain, plain_rows = both(monkeypatch, observer, t, [pg_url, "-1"], script)
+    assert sent and all(sent)
+    assert (piped.stdout, piped.stderr, piped.code) == (plain.stdout, plain.stderr, plain.code)
+    assert piped.code == 0, piped.stderr
+    assert piped.stdout.startswith("INSERT 0 1\n" * 3 + "after three\n" + "INSERT 0 1\n" * 3)
+    assert [r[0] for r in piped_rows] == [*range(1, 11), 40] and piped_rows == plain_rows

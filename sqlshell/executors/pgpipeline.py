@@ -113,7 +113,10 @@ def _hand_on(shell: Shell, run: list[Statement]) -> Iterator[Statement]:
         texts = [stmt.text for stmt in run]
         try:
             tags = _send(shell, conn, texts)
-        except Exception:  # psycopg.Error, OSError: the connection broke; the first statement will say so
+        except Exception as exc:  # psycopg.Error, OSError: the connection broke midway
+            # Its state is unknown (maybe still in pipeline mode): dropped, so the
+            # statements are told the transaction was lost with its connection.
+            conn.invalidate(exc)
             tags = None
         if tags is not None:
             ready.extend(zip(texts, tags, strict=True))
@@ -151,7 +154,10 @@ def _plain(pipeline: Pipeline, stmt: Statement) -> bool:
     if not words or words[0] not in _VERBS or "\\" in sql or _RETURNING.search(sql):
         return False
     variables = pipeline.shell.variables
-    if variables and interpolate(sql, variables) != sql:
+    try:
+        if variables and interpolate(sql, variables) != sql:
+            return False
+    except Exception:  # a bad reference: the statement says so when it runs the ordinary way
         return False
     return not is_compound(sql) or len(split_texts(sql, "postgresql", True, True)) == 1
 
