@@ -33,7 +33,6 @@ from sqlalchemy.pool import QueuePool
 from sqlshell.cancel import running
 from sqlshell.driverconn import sqlite_of
 from sqlshell.errors import ConnectError, driver_error, one_line, server_message
-from sqlshell.executors import serverstate
 from sqlshell.observe import poolwatch
 from sqlshell.urls import mask
 
@@ -210,11 +209,13 @@ class Database:
         event.listen(self.engine, "before_cursor_execute", _mark_running)
         event.listen(self.engine, "after_cursor_execute", _remember_status)
         event.listen(self.engine.pool, "connect", _mark_checkin)  # a new connection needs no ping
-        # one checkin listener per pool (each listener is a call on every statement's return)
-        event.listen(self.engine.pool, "checkin", self._checkin_pg if self.is_postgres else _mark_checkin)
+        # One listener on every return (each is a call per engine-mode statement): psycopg
+        # and sqlite3 do it all in the reset they need anyway, others on checkin.
+        if not _state_readable(self.url):
+            event.listen(self.engine.pool, "checkin", self._checkin_pg if self.is_postgres else _mark_checkin)
         event.listen(self.engine.pool, "checkout", self._ping_if_idle)
         if _state_readable(self.url):
-            event.listen(self.engine.pool, "reset", self._reset_open_transaction)
+            event.listen(self.engine.pool, "reset", self._on_return)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_no_implicit_begin)
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -224,17 +225,23 @@ class Database:
         elif self.dialect in ("mysql", "mariadb"):
             event.listen(self.engine, "after_cursor_execute", _remember_warnings)
 
-    def _reset_open_transaction(self, dbapi_connection: Any, record: Any, state: Any) -> None:
-        """The pool's rollback-on-return, skipped when the driver's own state
-        says no transaction is open (then the rollback would send nothing and
-        change nothing; in engine mode it ran through the driver's machinery
-        after every statement). Anything else (open, failed, unknown) is
-        rolled back, as SQLAlchemy's default reset does; a failure propagates
-        to the pool, which then discards the connection."""
-        if state.transaction_was_reset or not state.asyncio_safe or dbapi_connection is None:
+    def _on_return(self, dbapi_connection: Any, record: Any, state: Any) -> None:
+        """psycopg and sqlite3: the pool's rollback-on-return, skipped when the
+        driver's own state says no transaction is open (the rollback would send
+        nothing and change nothing; in engine mode it ran through the driver's
+        machinery after every statement); anything else (open, failed, unknown)
+        is rolled back, as SQLAlchemy's default reset does, and a failure goes
+        to the pool, which then discards the connection. Then what the checkin
+        listener does for other drivers: the time, and the server's strings."""
+        if dbapi_connection is None:
             return
-        if serverstate.read(dbapi_connection, self.dialect) is not serverstate.ServerTxn.IDLE:
+        if not state.transaction_was_reset and state.asyncio_safe and not _idle(dbapi_connection, self.is_postgres):
             dbapi_connection.rollback()
+        record.info["sqlshell.checkin"] = time.monotonic()
+        if self.is_postgres:
+            value = _pg_standard_strings(dbapi_connection)
+            if value is not None:
+                self.standard_strings = value
 
     def _pg_notices(self, dbapi_connection: Any, record: Any) -> None:
         """psycopg's notice handler: NOTICE and WARNING messages, as psql shows
@@ -260,6 +267,25 @@ def _state_readable(url: URL) -> bool:
     return url.get_backend_name() == "sqlite" or (
         url.get_backend_name() == "postgresql" and url.get_driver_name() == "psycopg"
     )
+
+
+def _idle(dbapi_connection: Any, postgres: bool) -> bool:
+    """No transaction open, as the driver last heard (psycopg: libpq's status; sqlite3: its flag)."""
+    try:
+        if postgres:
+            return bool(dbapi_connection.pgconn.transaction_status == 0)  # PQTRANS_IDLE
+        return not dbapi_connection.in_transaction
+    except Exception:  # closed: the rollback will say what it can
+        return False
+
+
+def _pg_standard_strings(dbapi_connection: Any) -> bool | None:
+    """serverparams.standard_strings, read from libpq directly (every return in engine mode)."""
+    try:
+        value = dbapi_connection.pgconn.parameter_status(b"standard_conforming_strings")
+    except Exception:  # a closed connection
+        return None
+    return None if value is None else bytes(value).lower() == b"on"
 
 
 def _stderr_line(text: str) -> None:
