@@ -21,7 +21,7 @@ from sqlshell.database import STATUS_KEY, WARNINGS_KEY
 from sqlshell.driverconn import dbapi
 from sqlshell.errors import UserError
 from sqlshell.executors.pgcopy import copy_in, copy_out, is_copy_out
-from sqlshell.executors.pgstream import PIPELINED, execute_plain, first_word, stream_statement, streams_rows
+from sqlshell.executors.pgstream import PIPELINED, execute_plain, stream_statement, streams_rows
 from sqlshell.output.values import PG_JSON_OIDS, PG_NUMERIC_ARRAY_OIDS, PG_NUMERIC_OIDS
 from sqlshell.results import Column, Outcome
 from sqlshell.sqltext.tags import derive_tag
@@ -37,8 +37,7 @@ def run_statement(
     ``copy_data``: the lines a ``COPY … FROM STDIN`` reads."""
     dialect = conn.dialect
     psycopg = dialect.name == "postgresql" and dialect.driver == "psycopg"
-    verb = first_word(sql) if psycopg else ""  # read once: COPY, a query, or anything else
-    if copy_data is not None or (verb == "copy" and is_copy_out(sql)):
+    if copy_data is not None or (psycopg and is_copy_out(sql)):
         if not psycopg:
             raise UserError("COPY … FROM STDIN / TO STDOUT needs PostgreSQL through psycopg", "use INSERT instead")
         return copy_out(conn, sql) if copy_data is None else copy_in(conn, sql, copy_data, data_line)
@@ -48,7 +47,7 @@ def run_statement(
 
             if (ready := take(conn, sql)) is not None:
                 return ready
-        if streams_rows(sql, verb):
+        if streams_rows(sql):
             return stream_statement(conn, sql, batch_size)
         return execute_plain(conn, sql, batch_size)
     if dialect.name == "sqlite":

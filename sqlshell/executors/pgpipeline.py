@@ -42,9 +42,8 @@ from sqlshell.driverconn import psycopg_of
 from sqlshell.executors.pgstream import PIPELINED
 from sqlshell.output import echo
 from sqlshell.results import Outcome
-from sqlshell.sqltext.pieces import is_compound, split_texts
-from sqlshell.sqltext.split import Kind, Statement
-from sqlshell.sqltext.tags import leading_words
+from sqlshell.sqltext.pieces import is_single
+from sqlshell.sqltext.statement import Kind, Statement
 from sqlshell.sqltext.variables import interpolate
 
 if TYPE_CHECKING:
@@ -149,9 +148,8 @@ def _plain(pipeline: Pipeline, stmt: Statement) -> bool:
     conditions = pipeline.conditions
     if not conditions.active or conditions.last_line:
         return False
-    sql = stmt.text
-    words = leading_words(sql, 1)
-    if not words or words[0] not in _VERBS or "\\" in sql or _RETURNING.search(sql):
+    sql, info = stmt.text, stmt.info
+    if info.verb not in _VERBS or "\\" in sql or _RETURNING.search(sql):
         return False
     variables = pipeline.shell.variables
     try:
@@ -159,7 +157,7 @@ def _plain(pipeline: Pipeline, stmt: Statement) -> bool:
             return False
     except Exception:  # a bad reference: the statement says so when it runs the ordinary way
         return False
-    return not is_compound(sql) or len(split_texts(sql, "postgresql", True, True)) == 1
+    return is_single(sql, info)  # the splitter's reading: a ';' inside a literal is no second statement
 
 
 def _send(shell: Shell, conn: Connection, texts: list[str]) -> list[str] | None:

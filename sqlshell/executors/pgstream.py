@@ -24,7 +24,6 @@ drops a dead connection.
 from __future__ import annotations
 
 import os
-import re
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
@@ -37,29 +36,17 @@ from sqlshell.driverconn import psycopg_of
 from sqlshell.output import echo
 from sqlshell.output.values import PG_JSON_OIDS, PG_NUMERIC_ARRAY_OIDS, PG_NUMERIC_OIDS
 from sqlshell.results import Column, Outcome
-from sqlshell.sqltext.tags import leading_words
+from sqlshell.sqltext.classify import classified
 
 # Statements that already ran in -1's pipeline, in order: (text, tag). Kept here,
 # where run_statement looks on every statement, so pgpipeline loads only for -1.
 PIPELINED: deque[tuple[str, str]] = deque()
 
-_ROW_VERBS = frozenset({"select", "values", "table", "show", "explain", "fetch"})
-_DML = re.compile(r"\b(insert|update|delete|merge)\b", re.IGNORECASE)
 
-
-def first_word(sql: str) -> str:
-    """The statement's first keyword, lower-cased ("" if none)."""
-    words = leading_words(sql, 1)
-    return words[0] if words else ""
-
-
-def streams_rows(sql: str, verb: str | None = None) -> bool:
+def streams_rows(sql: str) -> bool:
     """Statements that return rows and nothing else: these are streamed.
-    (A WITH that changes data goes the ordinary way, its RETURNING rows are few.)
-    ``verb``: ``first_word(sql)`` when the caller has it already."""
-    if verb is None:
-        verb = first_word(sql)
-    return verb in _ROW_VERBS or (verb == "with" and not _DML.search(sql))
+    (A WITH that changes data goes the ordinary way, its RETURNING rows are few.)"""
+    return classified(sql).streams_rows
 
 
 def _cursor(conn: Connection, sql: str, factory: Any = None) -> Any:
