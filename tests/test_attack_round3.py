@@ -1,0 +1,126 @@
+"""Attack round 3 on transaction truth (after the executors refactor): each
+test is an input for which the shell said something the server contradicted.
+Real databases, the effects read through a second connection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from support import ShellDriver, drop, sqlalchemy_url
+
+
+@pytest.fixture
+def t(txn_observer: Engine, table: str) -> Iterator[str]:
+    with txn_observer.begin() as conn:
+        conn.execute(text(f"create table {table} (a int primary key)"))
+    yield table
+    drop(txn_observer, table)
+
+
+@pytest.fixture
+def pg_t(pg_url: str, table: str) -> Iterator[tuple[str, Engine]]:
+    engine = create_engine(sqlalchemy_url(pg_url))
+    with engine.begin() as conn:
+        conn.execute(text(f"create table {table} (a int primary key)"))
+    yield table, engine
+    drop(engine, table)
+    engine.dispose()
+
+
+def rows(engine: Engine, table: str) -> list[int]:
+    with engine.connect() as conn:
+        return [r[0] for r in conn.execute(text(f"select a from {table} order by a"))]
+
+
+def connection_mode(shell_driver, url: str, **settings: object) -> ShellDriver:
+    sh: ShellDriver = shell_driver(url, **settings)
+    sh.run("\\mode connection")
+    return sh
+
+
+# -- savepoints of the same name --------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", [False, True], ids=["one-by-one", "compound"])
+def test_a_second_savepoint_of_the_same_name_keeps_the_first_where_the_server_does(
+    txn_url: str, t: str, txn_observer: Engine, shell_driver, typed: bool
+) -> None:
+    """PostgreSQL and SQLite keep both savepoints called ``a`` (RELEASE a releases
+    the newer); MariaDB replaces the older. The shell said "savepoints none" and
+    refused ``ROLLBACK TO a``, which PostgreSQL and SQLite accept."""
+    mariadb = txn_url.startswith("mysql")
+    sh = connection_mode(shell_driver, txn_url)
+    sh.run("\\begin")
+    if typed and txn_url.startswith("postgresql"):
+        sh.run(f"savepoint a\\; insert into {t} values (1)\\; savepoint a\\; insert into {t} values (2)\\; release a;")
+    else:
+        sh.run(f"savepoint a;\ninsert into {t} values (1);\nsavepoint a;\ninsert into {t} values (2);\nrelease a;")
+    assert sh.shell.txn().savepoints == (() if mariadb else ("a",))
+    _, err = sh.run("rollback to a;")
+    if mariadb:
+        assert "there is no savepoint" in err
+    else:
+        assert "ERROR" not in err and "no savepoint" not in err, err
+    sh.run("\\commit")
+    assert rows(txn_observer, t) == ([1, 2] if mariadb else [])
+
+
+# -- PostgreSQL compound lines that hold savepoint commands -------------------------------
+
+
+def test_a_failure_after_a_savepoint_in_the_same_line_keeps_the_savepoint(
+    pg_t: tuple[str, Engine], pg_url: str, shell_driver
+) -> None:
+    """``insert\\; savepoint c\\; <fails>``: PostgreSQL holds c in the failed
+    transaction, so ROLLBACK TO c recovers it; the shell said "there is no savepoint"."""
+    t, observer = pg_t
+    sh = connection_mode(shell_driver, pg_url)
+    sh.run("\\begin")
+    _, err = sh.run(f"insert into {t} values (1)\\; savepoint c\\; insert into {t} values (1);")
+    assert "duplicate key" in err and sh.prompt.endswith("!> ")
+    assert sh.shell.txn().savepoints == ("c",)
+    _, err = sh.run("rollback to c;")
+    assert "ERROR" not in err and "no savepoint" not in err, err
+    assert sh.prompt.endswith("*> ")
+    sh.run("\\commit")
+    assert rows(observer, t) == [1]
+
+
+def test_on_error_rollback_leaves_a_savepoint_set_in_the_line_alone(
+    pg_t: tuple[str, Engine], pg_url: str, shell_driver
+) -> None:
+    """``insert\\; savepoint c`` with on-error-rollback: the implicit savepoint was
+    released after the line, and c (inside it) with it; the shell listed c and the
+    ROLLBACK TO c that followed failed the whole transaction."""
+    t, observer = pg_t
+    sh = connection_mode(shell_driver, pg_url, on_error_rollback=True)
+    sh.run("\\begin")
+    sh.run(f"insert into {t} values (5)\\; savepoint c;")
+    assert sh.shell.txn().savepoints == ("c",)
+    sh.run(f"insert into {t} values (6);")
+    _, err = sh.run("rollback to c;")
+    assert "ERROR" not in err, err
+    assert sh.prompt.endswith("*> ")
+    sh.run("\\commit")
+    assert rows(observer, t) == [5]
+
+
+def test_on_error_rollback_and_a_release_in_the_line_is_no_error(
+    pg_t: tuple[str, Engine], pg_url: str, shell_driver
+) -> None:
+    """``insert\\; release a`` with on-error-rollback: the line succeeded on the
+    server, but the shell's RELEASE of its implicit savepoint (released with a)
+    failed, was shown as the line's ERROR, and failed the transaction."""
+    t, observer = pg_t
+    sh = connection_mode(shell_driver, pg_url, on_error_rollback=True)
+    sh.run("\\begin\nsavepoint a;")
+    out, err = sh.run(f"insert into {t} values (1)\\; release a;")
+    assert "ERROR" not in err, err
+    assert "RELEASE" in out and sh.prompt.endswith("*> ")
+    assert sh.shell.txn().savepoints == ()
+    sh.run(f"insert into {t} values (2);")
+    sh.run("\\commit")
+    assert rows(observer, t) == [1, 2]
