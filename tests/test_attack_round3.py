@@ -124,3 +124,19 @@ def test_on_error_rollback_and_a_release_in_the_line_is_no_error(
     sh.run(f"insert into {t} values (2);")
     sh.run("\\commit")
     assert rows(observer, t) == [1, 2]
+
+
+def test_session_mode_refuses_a_savepoint_command_inside_a_compound_line(
+    pg_t: tuple[str, Engine], pg_url: str, shell_driver
+) -> None:
+    """Session mode on PostgreSQL: ``insert\\; savepoint c`` set c on the server, but
+    the session (whose savepoints are its nested transactions) did not know it and
+    answered ``ROLLBACK TO c`` with "there is no savepoint". Refused before it runs."""
+    t, observer = pg_t
+    sh: ShellDriver = shell_driver(pg_url)
+    sh.run("\\mode session\n\\begin")
+    _, err = sh.run(f"insert into {t} values (1)\\; savepoint c;")
+    assert "\\savepoint" in err, err
+    assert sh.shell.txn().savepoints == ()
+    sh.run("\\commit")
+    assert rows(observer, t) == []  # nothing of the refused line ran
