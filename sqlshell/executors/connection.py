@@ -34,7 +34,7 @@ from sqlshell.database import BEGIN_KEY, Database
 from sqlshell.errors import UserError
 from sqlshell.executors.common import run_statement
 from sqlshell.executors.compound import run_compound
-from sqlshell.executors.connfollow import OPEN, FollowsServer
+from sqlshell.executors.connfollow import OPEN, FollowsServer, touches_savepoints
 from sqlshell.executors.contract import IDLE, TxnSnapshot
 from sqlshell.executors.ended import ends, first_line
 from sqlshell.executors.serverstate import ServerTxn
@@ -143,20 +143,30 @@ class ConnectionExecutor(FollowsServer):
     ) -> Iterator[list[Outcome]]:
         """A compound line as one query string (PostgreSQL: as psql sends it);
         the savepoints it set or released are followed. ``outcomes``: see run_compound."""
-        with self._statement():
+        outcomes = [] if outcomes is None else outcomes
+        # a line that sets or releases savepoints itself gets no implicit one (psql
+        # neither releases its own then): RELEASE of an older savepoint takes the
+        # implicit one with it, and releasing the implicit one takes the line's
+        implicit = not any(touches_savepoints(p) for p in parts)
+        with self._statement(implicit):
             try:
-                outcomes = run_compound(self.conn, sql, outcomes)
-            except DBAPIError:
+                run_compound(self.conn, sql, outcomes)
+            except DBAPIError as exc:
+                if not implicit and self.on_error_rollback and self.txn is not None:
+                    exc.add_note("on-error-rollback: no implicit savepoint around a line with savepoint commands")
                 # PostgreSQL ran the line's COMMIT before the connection died, or not:
                 # which cannot be known, so the loss must not be told as a rollback
                 if self.txn is not None and self.conn.invalidated and any(ends(p) for p in parts):
                     self.maybe_committed = True
+                if self.txn is not None and not self.conn.invalidated:
+                    self._follow_savepoints(parts[: len(outcomes)])  # those before the failed one ran
                 raise
             self._follow_savepoints(parts)
             yield outcomes
 
     @contextmanager
-    def _statement(self) -> Iterator[None]:
+    def _statement(self, implicit: bool = True) -> Iterator[None]:
+        """One statement (or compound line); ``implicit``: on-error-rollback may wrap it."""
         if self.lost:
             raise UserError("the transaction was lost with its connection; this statement was not run", LOST_HINT)
         if self.txn is None:
@@ -177,15 +187,15 @@ class ConnectionExecutor(FollowsServer):
                 if not self.conn.invalidated and self.conn.in_transaction() and self.server() not in OPEN:
                     self.conn.commit()
             return
-        implicit = self._implicit_savepoint(self.conn)
+        implicit_sp = self._implicit_savepoint(self.conn) if implicit else None
         self.statements += 1
         try:
             yield
         except DBAPIError as exc:
-            self._after_error(exc, implicit)
+            self._after_error(exc, implicit_sp)
             raise
-        if implicit is not None and implicit.is_active and self.server() is ServerTxn.OPEN:
-            implicit.commit()
+        if implicit_sp is not None and implicit_sp.is_active and self.server() is ServerTxn.OPEN:
+            implicit_sp.commit()
 
     def _after_error(self, exc: DBAPIError, implicit: NestedTransaction | None) -> None:
         if exc.connection_invalidated or self.conn.invalidated:
@@ -366,8 +376,11 @@ class ConnectionExecutor(FollowsServer):
 
     def _level_savepoint(self, name: str) -> Outcome:
         self._send(f"SAVEPOINT {self._quoted(name)}", "SAVEPOINT")
-        # the server moves the name to the new savepoint
-        self.savepoints = [sp for sp in self.savepoints if sp.name != name] + [Savepoint(name, None)]
+        # MariaDB moves the name to the new savepoint; PostgreSQL and SQLite keep
+        # both (RELEASE and ROLLBACK TO find the newer)
+        if self.db.dialect in ("mysql", "mariadb"):
+            self.savepoints = [sp for sp in self.savepoints if sp.name != name]
+        self.savepoints.append(Savepoint(name, None))
         return Outcome(tag="SAVEPOINT")
 
     def _level_release(self, idx: int) -> Outcome:

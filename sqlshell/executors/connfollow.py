@@ -124,11 +124,18 @@ class FollowsServer(TransactionRules[None]):
 
     def _follow_savepoints(self, parts: Sequence[Piece]) -> None:
         """The savepoints a compound line set, released or rolled back to."""
-        self.savepoints = [Savepoint(name, None) for name in savepoints_after(self.savepoint_names(), parts)]
+        replaces = self.db.dialect in ("mysql", "mariadb")
+        self.savepoints = [Savepoint(n, None) for n in savepoints_after(self.savepoint_names(), parts, replaces)]
 
 
-def savepoints_after(savepoints: Sequence[str], parts: Sequence[Piece]) -> list[str]:
-    """The savepoints open after ``parts`` ran, as the server keeps them."""
+def touches_savepoints(piece: Piece) -> bool:
+    return piece.txn is not None and piece.txn.action in ("savepoint", "release", "rollback_to")
+
+
+def savepoints_after(savepoints: Sequence[str], parts: Sequence[Piece], replaces: bool = False) -> list[str]:
+    """The savepoints open after ``parts`` ran, as the server keeps them
+    (``replaces``: a new savepoint replaces an older one of its name, as on
+    MariaDB; PostgreSQL keeps both, and finds the newer)."""
     names = list(savepoints)
     for part in parts:
         cmd = part.txn
@@ -137,8 +144,8 @@ def savepoints_after(savepoints: Sequence[str], parts: Sequence[Piece]) -> list[
         if cmd.action in ("begin", "commit", "rollback"):
             names = [] if cmd.action != "begin" or not names else names
         elif cmd.action == "savepoint" and cmd.name:
-            names = [n for n in names if n != cmd.name] + [cmd.name]
+            names = [n for n in names if n != cmd.name or not replaces] + [cmd.name]
         elif cmd.name in names:
-            idx = names.index(cmd.name)
+            idx = len(names) - 1 - names[::-1].index(cmd.name)  # the newest of that name
             names = names[: idx + (1 if cmd.action == "rollback_to" else 0)]
     return names

@@ -199,7 +199,15 @@ class SessionExecutor(SessionCommands):
         transaction, as psql sends it; every result comes back (``outcomes``
         holds those before a failing statement, as ``run_compound`` says)."""
         from sqlshell.executors.compound import run_compound
+        from sqlshell.executors.connfollow import touches_savepoints
 
+        if any(touches_savepoints(p) for p in parts):
+            # the session's savepoints are its nested transactions: one set by SQL
+            # would exist on the server only, and ROLLBACK TO it be refused here
+            raise UserError(
+                "a savepoint command inside a \\; line is not run in session mode",
+                "\\savepoint, \\release and \\rollback NAME, or each on a line of its own",
+            )
         with self._statement(sql, lambda conn: run_compound(conn, sql, outcomes), [p.sql for p in parts]) as results:
             yield results
 
