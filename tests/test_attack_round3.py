@@ -140,3 +140,47 @@ def test_session_mode_refuses_a_savepoint_command_inside_a_compound_line(
     assert sh.shell.txn().savepoints == ()
     sh.run("\\commit")
     assert rows(observer, t) == []  # nothing of the refused line ran
+
+
+# -- a failed line that holds a COMMIT: the COMMIT did not commit ---------------------------
+
+
+def test_a_commit_that_fails_in_a_compound_line_is_not_called_committed(
+    pg_url: str, table: str, shell_driver
+) -> None:
+    """A deferred unique key fails at the line's COMMIT: PostgreSQL rolls the
+    transaction back; the shell said "a COMMIT inside this line committed"."""
+    observer = create_engine(sqlalchemy_url(pg_url))
+    with observer.begin() as conn:
+        conn.execute(text(f"create table {table} (a int unique deferrable initially deferred)"))
+    try:
+        for mode in ("connection", "session"):
+            sh: ShellDriver = shell_driver(pg_url)
+            sh.run(f"\\mode {mode}\n\\begin\ninsert into {table} values (1);")
+            _, err = sh.run(f"insert into {table} values (1)\\; commit;")
+            assert "duplicate key" in err
+            assert "committed the transaction" not in err and " committed;" not in err, (mode, err)
+            assert "rolled" in err, (mode, err)
+            assert not sh.prompt.endswith("*> ") and not sh.prompt.endswith("!> ")
+            assert rows(observer, table) == []
+    finally:
+        drop(observer, table)
+        observer.dispose()
+
+
+def test_a_commit_after_the_failed_piece_never_ran(tmp_path, table: str, shell_driver) -> None:
+    """SQLite, piece by piece: ``insert or rollback … \\; commit`` — the INSERT's
+    conflict rolled the transaction back and the COMMIT never ran; the shell
+    said "a COMMIT inside this line committed the transaction"."""
+    url = f"sqlite:///{tmp_path}/t.sqlite3"
+    observer = create_engine(url)
+    with observer.begin() as conn:
+        conn.execute(text(f"create table {table} (a int unique)"))
+    sh = connection_mode(shell_driver, url)
+    sh.run(f"\\begin\ninsert into {table} values (1);")
+    _, err = sh.run(f"insert or rollback into {table} values (1)\\; commit;")
+    assert "UNIQUE" in err
+    assert "COMMIT inside this line committed" not in err, err
+    assert "rolled the transaction back" in err, err
+    assert rows(observer, table) == []
+    observer.dispose()
