@@ -134,8 +134,10 @@ class ConnectionExecutor(FollowsServer):
 
     @contextmanager
     def run(self, sql: str, copy_data: str | None = None, data_line: int = 0) -> Iterator[Outcome]:
+        self.failed_at = 0  # the line's pieces come one by one: this one is the first of the rest
         with self._statement():
             yield run_statement(self.conn, sql, copy_data=copy_data, data_line=data_line)
+        self.failed_at = None
 
     @contextmanager
     def run_many(
@@ -152,6 +154,7 @@ class ConnectionExecutor(FollowsServer):
             try:
                 run_compound(self.conn, sql, outcomes)
             except DBAPIError as exc:
+                self.failed_at = len(outcomes)  # the results before the failed statement came back
                 if not implicit and self.on_error_rollback and self.txn is not None:
                     exc.add_note("on-error-rollback: no implicit savepoint around a line with savepoint commands")
                 # PostgreSQL ran the line's COMMIT before the connection died, or not:

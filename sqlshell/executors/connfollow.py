@@ -43,6 +43,7 @@ class FollowsServer(TransactionRules[None]):
     loss_told: bool
     maybe_committed: bool  # lost in a line after its COMMIT: the outcome is unknown
     drift: list[str]  # what the server did behind the shell's back, to be told
+    failed_at: int | None = None  # the piece of the line that failed (pieces after it never ran)
 
     def _end(self, finish: Callable[[], Any], on_error: Callable[[], None] | None = None) -> None:
         raise NotImplementedError
@@ -63,6 +64,7 @@ class FollowsServer(TransactionRules[None]):
     def follow(self, cause: Sequence[Piece] = (), error: BaseException | None = None) -> None:
         """Read the server's state and follow it when it differs from the shell's
         (``cause``: the statements just run; ``error``: how they failed, if they did)."""
+        failed_at, self.failed_at = self.failed_at, None
         if self.lost:
             return
         state = self.server(after_error=error is not None)
@@ -77,7 +79,7 @@ class FollowsServer(TransactionRules[None]):
             # documented to roll the whole transaction back
             state = ServerTxn.IDLE
         if self.txn is not None and state is ServerTxn.IDLE:
-            why = ended_why(self.db.dialect, cause, error)
+            why = ended_why(self.db.dialect, cause, error, failed_at)
             self._end(self.txn.rollback)  # the server has no transaction: nothing is sent
             self.drift.append(f"{why}; the shell is back to autocommit")
         elif self.txn is None and state in OPEN:

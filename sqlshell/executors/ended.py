@@ -57,8 +57,15 @@ _OR_ROLLBACK = re.compile(r"\b(?:or|conflict)\s+rollback\b", re.IGNORECASE)
 # -- the held connection: the line's classified pieces --------------------------------
 
 
-def ended_why(dialect: str, cause: Sequence[Piece], error: BaseException | None) -> str:
-    """Why the server has no transaction any more, in words."""
+def ended_why(dialect: str, cause: Sequence[Piece], error: BaseException | None, failed_at: int | None = None) -> str:
+    """Why the server has no transaction any more, in words. ``failed_at``: the
+    index in ``cause`` of the piece that failed with ``error`` (those after it
+    never ran; one that failed ended nothing by succeeding)."""
+    if error is not None and failed_at is not None and failed_at < len(cause):
+        failed = cause[failed_at]
+        if failed.txn is not None and failed.txn.action == "commit":
+            return f"the COMMIT failed, so {_dialect_name(dialect)} rolled the transaction back: {first_line(error)}"
+        cause = cause[:failed_at] if not failed.implicit_commit else cause[: failed_at + 1]  # MariaDB commits first
     for part in cause:
         if part.txn is not None and part.txn.action == "commit":
             return "a COMMIT inside this line committed the transaction"
@@ -132,6 +139,8 @@ def explain(dialect: str, sql: str | None, error: BaseException | None) -> Endin
         return Ending(Ended.ROLLED_BACK, f"SQLite rolled the transaction back (ON CONFLICT ROLLBACK or RAISE): {why}")
     verbs = {m.lower() for m in _TXN_END.findall(sql)} if sql else set()
     commits, rolls = bool(verbs & {"commit", "end"}), bool(verbs & {"rollback", "abort"})
+    if commits and error is not None:  # the COMMIT itself may be what failed, and roll back
+        return Ending(Ended.UNKNOWN, f"{who} ended the transaction inside the failed statement")
     if commits and not rolls:
         return Ending(Ended.COMMITTED, f"{who} committed the transaction: a COMMIT inside the statement")
     if rolls and not commits:
