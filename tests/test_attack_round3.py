@@ -185,3 +185,25 @@ def test_a_commit_after_the_failed_piece_never_ran(tmp_path, table: str, shell_d
     assert "rolled the transaction back" in err, err
     assert rows(observer, table) == []
     observer.dispose()
+
+
+# -- the connection goes before COMMIT was sent ---------------------------------------------
+
+
+def test_session_commit_whose_flush_lost_the_connection_was_not_committed(
+    pg_t: tuple[str, Engine], pg_url: str, shell_driver
+) -> None:
+    """\\commit with staged objects after pg_terminate_backend: the flush before
+    COMMIT failed, so COMMIT was never sent; the shell said "whether the
+    transaction committed cannot be known"."""
+    t, observer = pg_t
+    sh: ShellDriver = shell_driver(pg_url)
+    sh.run(f"\\mode session\n\\add {t} a=1\n\\begin")
+    pid = sh.run("select pg_backend_pid();")[0].split("\n")[2].strip()
+    with observer.connect() as conn:
+        conn.execute(text(f"select pg_terminate_backend({pid})"))
+    _, err = sh.run("\\commit")
+    assert "cannot be known" not in err, err
+    assert "was not committed" in err, err
+    assert rows(observer, t) == []
+    assert sh.shell.txn().state == "idle"
