@@ -61,12 +61,14 @@ def ended_why(dialect: str, cause: Sequence[Piece], error: BaseException | None,
     """Why the server has no transaction any more, in words. ``failed_at``: the
     index in ``cause`` of the piece that failed with ``error`` (those after it
     never ran; one that failed ended nothing by succeeding)."""
+    ran = cause
     if error is not None and failed_at is not None and failed_at < len(cause):
         failed = cause[failed_at]
         if failed.txn is not None and failed.txn.action == "commit":
             return f"the COMMIT failed, so {_dialect_name(dialect)} rolled the transaction back: {first_line(error)}"
-        cause = cause[:failed_at] if not failed.implicit_commit else cause[: failed_at + 1]  # MariaDB commits first
-    for part in cause:
+        cause = cause[: failed_at + 1]
+        ran = cause if failed.implicit_commit else cause[:failed_at]  # MariaDB commits before it fails
+    for part in ran:
         if part.txn is not None and part.txn.action == "commit":
             return "a COMMIT inside this line committed the transaction"
         if part.txn is not None and part.txn.action == "rollback":
@@ -124,10 +126,16 @@ def _product(dialect: str) -> str:
     )
 
 
-def explain(dialect: str, sql: str | None, error: BaseException | None) -> Ending:
+def explain(dialect: str, sql: str | None, error: BaseException | None, ran: Sequence[str] = ()) -> Ending:
     """The likely end of the transaction, after ``sql`` succeeded (``error``
-    None) or failed with ``error`` and left the server outside it."""
+    None) or failed with ``error`` and left the server outside it. ``ran``: a
+    compound line's statements up to the one that failed (its last)."""
     who = _product(dialect)
+    if error is not None and ran:
+        end = _TXN_END.match(ran[-1])
+        if end is not None and end.group(1).lower() in ("commit", "end"):
+            return Ending(Ended.ROLLED_BACK, f"the COMMIT failed, so {who} rolled the transaction back")
+        sql = ";".join(ran[:-1])  # those after the failed one never ran
     first = (leading_words(sql, 1) or [""])[0] if sql else ""
     if dialect in ("mysql", "mariadb"):
         if first in MYSQL_IMPLICIT_COMMIT:  # the commit comes first: it stands though the statement failed
@@ -139,8 +147,6 @@ def explain(dialect: str, sql: str | None, error: BaseException | None) -> Endin
         return Ending(Ended.ROLLED_BACK, f"SQLite rolled the transaction back (ON CONFLICT ROLLBACK or RAISE): {why}")
     verbs = {m.lower() for m in _TXN_END.findall(sql)} if sql else set()
     commits, rolls = bool(verbs & {"commit", "end"}), bool(verbs & {"rollback", "abort"})
-    if commits and error is not None:  # the COMMIT itself may be what failed, and roll back
-        return Ending(Ended.UNKNOWN, f"{who} ended the transaction inside the failed statement")
     if commits and not rolls:
         return Ending(Ended.COMMITTED, f"{who} committed the transaction: a COMMIT inside the statement")
     if rolls and not commits:

@@ -60,6 +60,7 @@ class SessionExecutor(SessionCommands):
         self.default_isolation = db.default_isolation
         self.autoflush = False  # \autoflush: flush staged objects before each SQL statement
         self.session = Session(db.transactional_engine, autoflush=False)
+        self.line_ran: list[str] = []  # a failed compound line: its statements up to the failed one
         self.tables = Tables(db, self.session, lambda: self.started is not None)
         self._next_isolation = None
         self.lost = None  # the server work a lost connection took, until \\rollback
@@ -208,7 +209,17 @@ class SessionExecutor(SessionCommands):
                 "a savepoint command inside a \\; line is not run in session mode",
                 "\\savepoint, \\release and \\rollback NAME, or each on a line of its own",
             )
-        with self._statement(sql, lambda conn: run_compound(conn, sql, outcomes), [p.sql for p in parts]) as results:
+        texts = [p.sql for p in parts]
+        done = [] if outcomes is None else outcomes
+
+        def execute(conn: Connection) -> list[Outcome]:
+            try:
+                return run_compound(conn, sql, done)
+            except DBAPIError:
+                self.line_ran = texts[: len(done) + 1]  # the results before the failed one came back
+                raise
+
+        with self._statement(sql, execute, texts) as results:
             yield results
 
     @contextmanager
@@ -219,6 +230,7 @@ class SessionExecutor(SessionCommands):
         autoflush or the unseen-staged warning first, the implicit savepoint of
         on-error-rollback around it, and the server's state followed after it,
         success or failure."""
+        self.line_ran = []
         self.require_usable()
         self._refuse_implicit_commit(sql)
         staged = self.staged_counts()

@@ -55,6 +55,7 @@ class SessionFollower(TransactionRules[Nested]):
     _driver: Any  # its DBAPI connection (read after a failed COMMIT)
     _seen_open: bool  # the server was seen inside this transaction
     _hinted: bool  # the "it holds locks" note was given
+    line_ran: list[str]  # a failed compound line: its statements up to the failed one
 
     def _reset(self) -> None:
         raise NotImplementedError
@@ -211,7 +212,7 @@ class SessionFollower(TransactionRules[Nested]):
     def _follow_end(self, sql: str | None, error: BaseException | None) -> str:
         """The server ended the transaction: end the session's too, and say what became of the work."""
         mariadb = getattr(self.db.engine.dialect, "is_mariadb", False)
-        ending = explain("mariadb" if mariadb else self.db.dialect, sql, error)
+        ending = explain("mariadb" if mariadb else self.db.dialect, sql, error, self.line_ran if error else ())
         self.server_ended = True
         work = self._server_work()
         if ending.outcome is Ended.ROLLED_BACK:

@@ -34,6 +34,7 @@ class SessionCommands(SessionFollower):
 
     capturing: Callable[[], AbstractContextManager[list[str]]]
     _next_isolation: str | None
+    _committing = False  # \commit got past its flush: COMMIT itself was sent
 
     def require_usable(self) -> None:
         if self.lost is not None:
@@ -111,10 +112,13 @@ class SessionCommands(SessionFollower):
             return self._rolled_back_failed()
         objects = len(self.flushed | self._staged_states())
         work = self._server_work() or "its work"
+        self._committing = False
         with self.capturing() as sql:
             try:
                 if self._driver is not None and self.started is not None:
                     running.started(self._driver)  # Ctrl-C cancels the COMMIT on the server
+                self.session.flush()  # what fails here fails before COMMIT is sent
+                self._committing = True
                 self.session.commit()
             except KeyboardInterrupt:
                 self.output.warn(self._after_failed_commit("interrupted during COMMIT", work))
@@ -139,6 +143,8 @@ class SessionCommands(SessionFollower):
             return f"{what}: the server rolled the transaction back; {work} and the staged objects are lost"
         if state is ServerTxn.OPEN:
             return f"{what}: the transaction is still open on the server; the shell rolls it back"
+        if not self._committing:  # the flush before it failed: COMMIT was never sent
+            return f"{what} (its flush lost the connection): the transaction was not committed; {work} is lost"
         return (
             f"{what}, and the connection is gone: whether the transaction ({work}) committed cannot be known; "
             "check the data"
