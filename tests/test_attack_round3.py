@@ -204,3 +204,19 @@ def test_session_commit_whose_flush_lost_the_connection_was_not_committed(
     assert "was not committed" in err, err
     assert rows(observer, t) == []
     assert sh.shell.txn().state == "idle"
+
+
+def test_txn_marks_what_a_rollback_to_an_older_savepoint_of_the_name_undid(
+    pg_t: tuple[str, Engine], pg_url: str, shell_driver
+) -> None:
+    """``savepoint a; insert 1; savepoint a; insert 2; release a; rollback to a``:
+    PostgreSQL undid both inserts (back to the first a); \\txn marked only insert 2."""
+    t, observer = pg_t
+    sh = connection_mode(shell_driver, pg_url)
+    sh.run(f"\\begin\nsavepoint a;\ninsert into {t} values (1);\nsavepoint a;\ninsert into {t} values (2);")
+    sh.run("release a;\nrollback to a;")
+    out, _ = sh.run("\\txn")
+    undone = [line for line in out.splitlines() if "insert into" in line and "undone by ROLLBACK TO a" in line]
+    assert len(undone) == 2, out
+    sh.run("\\commit")
+    assert rows(observer, t) == []
