@@ -220,3 +220,67 @@ def test_txn_marks_what_a_rollback_to_an_older_savepoint_of_the_name_undid(
     assert len(undone) == 2, out
     sh.run("\\commit")
     assert rows(observer, t) == []
+
+
+# -- a deadlock on MariaDB under a session savepoint ------------------------------------------
+
+
+def deadlock_victim(sh: ShellDriver, observer: Engine, t: str, statement: str) -> str:
+    """Run ``statement`` in the shell so that it becomes the victim of an InnoDB
+    deadlock with a second transaction (made the heavier one, so InnoDB picks
+    the shell's); returns what the shell wrote to stderr."""
+    import threading
+    import time
+
+    driver = (
+        sh.shell.session._driver if sh.shell.session is not None else sh.shell.held.conn.connection.driver_connection
+    )
+    thread_id = int(driver.thread_id())
+    other = observer.connect()
+    txn = other.begin()
+    other.execute(text(f"insert into {t} select seq + 100, 0 from seq_1_to_2000"))  # the heavier transaction
+    other.execute(text(f"update {t} set b = 2 where a = 2"))
+    done: dict[str, tuple[str, str]] = {}
+    runner = threading.Thread(target=lambda: done.setdefault("run", sh.run(statement)))
+    runner.start()
+    try:
+        deadline = time.monotonic() + 20
+        with observer.connect() as watch:  # until the shell's statement waits for the row lock
+            while not watch.execute(
+                text(
+                    "select count(*) from information_schema.innodb_trx where trx_mysql_thread_id = :id"
+                    " and trx_state = 'LOCK WAIT'"
+                ),
+                {"id": thread_id},
+            ).scalar_one():
+                assert time.monotonic() < deadline, "the shell's statement never waited for the lock"
+                time.sleep(0.02)
+        other.execute(text(f"update {t} set b = 2 where a = 1"))  # the cycle: InnoDB rolls the shell's back
+        txn.commit()
+    finally:
+        runner.join(30)
+        other.close()
+    return done["run"][1]
+
+
+def test_session_deadlock_under_a_savepoint_is_told_as_rolled_back(mysql_url: str, table: str, shell_driver) -> None:
+    """MariaDB, session mode, \\savepoint then a deadlock: InnoDB rolled the whole
+    transaction back. The shell showed "SAVEPOINT sa_savepoint_1 does not exist"
+    instead of the deadlock, and said whether the work committed "cannot be known"."""
+    observer = create_engine(sqlalchemy_url(mysql_url))
+    with observer.begin() as conn:
+        conn.execute(text(f"create table {table} (a int primary key, b int)"))
+        conn.execute(text(f"insert into {table} values (1, 0), (2, 0)"))
+    try:
+        sh: ShellDriver = shell_driver(mysql_url)
+        sh.run(f"\\mode session\n\\begin\n\\savepoint s1\nupdate {table} set b = 1 where a = 1;")
+        err = deadlock_victim(sh, observer, table, f"update {table} set b = 1 where a = 2;")
+        assert "1213" in err and "Deadlock" in err, err
+        assert "does not exist" not in err and "cannot be known" not in err, err
+        assert "rolled the whole transaction back: deadlock" in err, err
+        assert sh.shell.txn().state == "idle" and sh.shell.txn().savepoints == ()
+        with observer.connect() as conn:
+            assert conn.execute(text(f"select b from {table} where a = 1")).scalar_one() == 2
+    finally:
+        drop(observer, table)
+        observer.dispose()
