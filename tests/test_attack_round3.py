@@ -284,3 +284,27 @@ def test_session_deadlock_under_a_savepoint_is_told_as_rolled_back(mysql_url: st
     finally:
         drop(observer, table)
         observer.dispose()
+
+
+@pytest.mark.parametrize("mode", ["connection", "session"])
+def test_on_error_rollback_deadlock_is_told_as_rolled_back(mysql_url: str, table: str, shell_driver, mode: str) -> None:
+    """MariaDB with on-error-rollback: InnoDB's deadlock rolled back the whole
+    transaction and its savepoints, the implicit one too; the shell must not
+    answer with its own ROLLBACK TO that savepoint failing."""
+    observer = create_engine(sqlalchemy_url(mysql_url))
+    with observer.begin() as conn:
+        conn.execute(text(f"create table {table} (a int primary key, b int)"))
+        conn.execute(text(f"insert into {table} values (1, 0), (2, 0)"))
+    try:
+        sh: ShellDriver = shell_driver(mysql_url, on_error_rollback=True)
+        sh.run(f"\\mode {mode}\n\\begin\nupdate {table} set b = 1 where a = 1;")
+        err = deadlock_victim(sh, observer, table, f"update {table} set b = 1 where a = 2;")
+        assert "1213" in err and "does not exist" not in err and "cannot be known" not in err, err
+        assert "still open" not in err, err
+        assert "rolled the whole transaction back: deadlock" in err or "rolled the transaction back: deadlock" in err
+        assert sh.shell.txn().state == "idle"
+        with observer.connect() as conn:
+            assert conn.execute(text(f"select b from {table} where a = 1")).scalar_one() == 2
+    finally:
+        drop(observer, table)
+        observer.dispose()
