@@ -32,7 +32,7 @@ from sqlshell.database import Database
 from sqlshell.errors import UserError
 from sqlshell.executors.common import run_statement
 from sqlshell.executors.contract import TxnSnapshot, TxnStatus
-from sqlshell.executors.ended import MYSQL_IMPLICIT_COMMIT
+from sqlshell.executors.ended import MYSQL_IMPLICIT_COMMIT, rolls_back
 from sqlshell.executors.orm import StatementRecorder, Tables, flush_notes, keep_alive, tables_named
 from sqlshell.executors.serverstate import ServerTxn
 from sqlshell.executors.sessiontxn import SessionCommands
@@ -253,6 +253,7 @@ class SessionExecutor(SessionCommands):
                 not exc.connection_invalidated
                 and implicit is not None
                 and implicit.is_active
+                and not rolls_back(exc)  # InnoDB's deadlock took the savepoint with the transaction
                 and not self._ended_here(sql, after_error=True)
             ):
                 self._undo_implicit(implicit, exc)

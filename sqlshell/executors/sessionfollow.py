@@ -14,11 +14,12 @@ naming the work that went with it.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, NamedTuple
 
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SAWarning
 from sqlalchemy.orm import InstanceState, Session, SessionTransaction
 
 from sqlshell.database import Database
@@ -217,7 +218,7 @@ class SessionFollower(TransactionRules[Nested]):
         work = self._server_work()
         if ending.outcome is Ended.ROLLED_BACK:
             gone = self._discarded(self.flushed, self.statements)
-            self.session.rollback()
+            self._rollback_without_savepoints()
             return f"{ending.reason}; {gone}"
         self._close_keeping_staged()
         if not work:
@@ -225,6 +226,19 @@ class SessionFollower(TransactionRules[Nested]):
         if ending.outcome is Ended.COMMITTED:
             return f"{ending.reason}: {work} committed; staged objects stay staged"
         return f"{ending.reason}: whether {work} committed cannot be known; check the data"
+
+    def _rollback_without_savepoints(self) -> None:
+        """The session's rollback, after the server rolled back the whole
+        transaction: it took the savepoints too, and the session's ROLLBACK TO
+        each would fail, so the connection's root transaction goes first (the
+        session then finds its nested ones let go of, and says so: not to the user)."""
+        if not self.savepoints or self._conn is None or self._conn.invalidated:
+            self.session.rollback()
+            return
+        self._conn.rollback()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SAWarning)  # "transaction already deassociated from connection"
+            self.session.rollback()
 
     def _close_keeping_staged(self) -> None:
         """End the session's transaction without COMMIT's flush or ROLLBACK's
