@@ -308,3 +308,30 @@ def test_on_error_rollback_deadlock_is_told_as_rolled_back(mysql_url: str, table
     finally:
         drop(observer, table)
         observer.dispose()
+
+
+# -- the server closed the connection while the transaction sat idle -------------------------
+
+
+@pytest.mark.parametrize("mode", ["connection", "session"])
+def test_rollback_after_the_server_closed_the_connection_is_no_error(
+    pg_t: tuple[str, Engine], pg_url: str, shell_driver, mode: str
+) -> None:
+    """pg_terminate_backend while the transaction is idle, then \\rollback: the
+    server rolled back when the connection went, which is what was asked for.
+    Connection mode printed the FATAL as the rollback's error (a script failed
+    on it); session mode said it rolled back."""
+    t, observer = pg_t
+    sh: ShellDriver = shell_driver(pg_url)
+    sh.run(f"\\mode {mode}\n\\begin\ninsert into {t} values (1);")
+    pid = sh.run("select pg_backend_pid();")[0].split("\n")[2].strip()
+    with observer.connect() as conn:
+        conn.execute(text(f"select pg_terminate_backend({pid})"))
+    out, err = sh.run("\\rollback")
+    assert "ROLLBACK" in out, err
+    assert "FATAL" not in err and "ERROR" not in err, err
+    assert "the server rolled back when it went" in err
+    assert sh.pipeline.failures == 0 and sh.shell.txn().state == "idle"
+    assert rows(observer, t) == []
+    sh.run(f"insert into {t} values (2);" + ("\n\\commit" if mode == "session" else ""))
+    assert rows(observer, t) == [2]  # a new connection works
