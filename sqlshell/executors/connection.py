@@ -245,18 +245,6 @@ class ConnectionExecutor(FollowsServer):
         self.statements = 0
         return Outcome(tag="BEGIN")
 
-    def _begin_now_psycopg(self) -> None:
-        """psycopg sends BEGIN before the next statement: an empty one (no
-        statement at all for the server) makes it send it now."""
-        try:
-            dbapi: Any = self.conn.connection.dbapi_connection  # psycopg's Connection
-            with dbapi.cursor() as cursor:
-                cursor.execute("")
-        except Exception as exc:
-            self._quiet(self.conn.rollback)
-            self.txn = None
-            raise UserError(f"BEGIN failed: {first_line(exc)}") from exc
-
     def commit(self) -> Outcome:
         if self.txn is None:
             return Outcome(tag="COMMIT", warnings=[NO_TRANSACTION])
@@ -311,9 +299,14 @@ class ConnectionExecutor(FollowsServer):
     def rollback(self) -> Outcome:
         if self.txn is None:
             return Outcome(tag="ROLLBACK", warnings=[NO_TRANSACTION])
-        lost = self.lost
-        self._end(self.txn.rollback)
-        notes = ["the lost transaction is acknowledged; a new connection is open"] if lost else []
+        notes = ["the lost transaction is acknowledged; a new connection is open"] if self.lost else []
+        try:
+            self._end(self.txn.rollback)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            # found only now (_end has opened a new connection): what was asked for happened
+            notes = ["the connection was lost: the server rolled back when it went; a new connection is open"]
         return Outcome(tag="ROLLBACK", notes=notes)
 
     @staticmethod

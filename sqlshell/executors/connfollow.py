@@ -12,12 +12,14 @@ happened is kept in ``drift`` and told once, in ``ended``'s words.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from sqlshell.errors import UserError
 from sqlshell.executors import serverstate
-from sqlshell.executors.ended import ended_why, opened_why, rolls_back
+from sqlshell.executors.ended import ended_why, first_line, opened_why, rolls_back
 from sqlshell.executors.serverstate import ServerTxn
 from sqlshell.executors.transactional import Savepoint, TransactionRules
 
@@ -111,6 +113,19 @@ class FollowsServer(TransactionRules[None]):
         self.started = time.monotonic()
         self.statements = 0
         self.savepoints = []
+
+    def _begin_now_psycopg(self) -> None:
+        """psycopg sends BEGIN before the next statement: an empty one (no
+        statement at all for the server) makes it send it now."""
+        try:
+            dbapi: Any = self.conn.connection.dbapi_connection  # psycopg's Connection
+            with dbapi.cursor() as cursor:
+                cursor.execute("")
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                self.conn.rollback()
+            self.txn = None
+            raise UserError(f"BEGIN failed: {first_line(exc)}") from exc
 
     def take_drift(self) -> list[str]:
         told, self.drift = self.drift, []
