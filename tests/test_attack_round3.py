@@ -335,3 +335,22 @@ def test_rollback_after_the_server_closed_the_connection_is_no_error(
     assert rows(observer, t) == []
     sh.run(f"insert into {t} values (2);" + ("\n\\commit" if mode == "session" else ""))
     assert rows(observer, t) == [2]  # a new connection works
+
+
+@pytest.mark.parametrize("mode", ["engine", "connection"])
+def test_a_transaction_begun_in_a_compound_line_keeps_its_savepoints(
+    pg_t: tuple[str, Engine], pg_url: str, shell_driver, mode: str
+) -> None:
+    """``begin\\; insert\\; savepoint a\\; insert``: the shell took on the
+    transaction but not its savepoint ("there is no savepoint" to ROLLBACK TO a,
+    which PostgreSQL holds), and counted 0 statements in it."""
+    t, observer = pg_t
+    sh: ShellDriver = shell_driver(pg_url)
+    sh.run(f"\\mode {mode}")
+    sh.run(f"begin\\; insert into {t} values (1)\\; savepoint a\\; insert into {t} values (2);")
+    snap = sh.shell.txn()
+    assert snap.savepoints == ("a",) and snap.statements == 2, snap
+    _, err = sh.run("rollback to a;")
+    assert "no savepoint" not in err and "ERROR" not in err, err
+    sh.run("commit;")
+    assert rows(observer, t) == [1]
