@@ -78,6 +78,7 @@ class ConnectionExecutor(FollowsServer):
         self.drift = []  # what the server did behind the shell's back, to be told
         if conn is not None and self.server() in OPEN:
             self._adopt()
+            self.adopted_blind = True  # follow() learns the line next
 
     def close(self, reset: bool = False) -> str | None:
         """Give the connection back to the pool (the caller has dealt with any

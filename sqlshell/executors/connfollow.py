@@ -46,6 +46,7 @@ class FollowsServer(TransactionRules[None]):
     maybe_committed: bool  # lost in a line after its COMMIT: the outcome is unknown
     drift: list[str]  # what the server did behind the shell's back, to be told
     failed_at: int | None = None  # the piece of the line that failed (pieces after it never ran)
+    adopted_blind = False  # taken on from engine mode before the line that opened it was known
 
     def _end(self, finish: Callable[[], Any], on_error: Callable[[], None] | None = None) -> None:
         raise NotImplementedError
@@ -85,8 +86,11 @@ class FollowsServer(TransactionRules[None]):
             self._end(self.txn.rollback)  # the server has no transaction: nothing is sent
             self.drift.append(f"{why}; the shell is back to autocommit")
         elif self.txn is None and state in OPEN:
-            self._adopt(cause)
+            self._adopt(_ran(cause, error, failed_at))
             self.drift.append(opened_why(cause))
+        elif self.adopted_blind and self.txn is not None:  # handed over by engine mode: now the line is known
+            self._adopt(_ran(cause, error, failed_at))
+        self.adopted_blind = False
         if error is None:
             self._follow_isolation(cause)
 
@@ -103,16 +107,20 @@ class FollowsServer(TransactionRules[None]):
                 elif not self.db.is_postgres:  # MySQL: SET TRANSACTION is for the next one
                     self.next_isolation = piece.isolation
 
-    def _adopt(self, cause: Sequence[Piece] = ()) -> None:
+    def _adopt(self, ran: Sequence[Piece] = ()) -> None:
         """Take on a transaction the server opened (a BEGIN inside a compound line):
         the connection stays in AUTOCOMMIT, where SQLAlchemy's commit and
-        rollback are the driver's, which end the server's transaction."""
+        rollback are the driver's, which end the server's transaction. What ran
+        of the line after its BEGIN is in the transaction: its statements and savepoints."""
         self.txn = self.conn.get_transaction() or self.conn.begin()
-        begin = next((p.txn for p in cause if p.txn is not None and p.txn.action == "begin"), None)
+        starts = [i for i, p in enumerate(ran) if p.txn is not None and p.txn.action == "begin"]
+        inside = ran[starts[-1] :] if starts else ran
+        begin = inside[0].txn if starts else None
         self.isolation = (begin.isolation if begin else None) or self.default_isolation
         self.started = time.monotonic()
-        self.statements = 0
-        self.savepoints = []
+        self.statements = sum(1 for p in inside if p.txn is None)
+        replaces = self.db.dialect in ("mysql", "mariadb")
+        self.savepoints = [Savepoint(n, None) for n in savepoints_after([], inside, replaces)]
 
     def _begin_now_psycopg(self) -> None:
         """psycopg sends BEGIN before the next statement: an empty one (no
@@ -143,6 +151,14 @@ class FollowsServer(TransactionRules[None]):
         """The savepoints a compound line set, released or rolled back to."""
         replaces = self.db.dialect in ("mysql", "mariadb")
         self.savepoints = [Savepoint(n, None) for n in savepoints_after(self.savepoint_names(), parts, replaces)]
+
+
+def _ran(cause: Sequence[Piece], error: BaseException | None, failed_at: int | None) -> Sequence[Piece]:
+    """The pieces of the line that ran and succeeded (none known after an
+    error whose place in the line is not known)."""
+    if error is None:
+        return cause
+    return cause[:failed_at] if failed_at is not None else ()
 
 
 def touches_savepoints(piece: Piece) -> bool:
