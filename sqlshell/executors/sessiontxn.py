@@ -144,7 +144,10 @@ class SessionCommands(SessionFollower):
         if state is ServerTxn.OPEN:
             return f"{what}: the transaction is still open on the server; the shell rolls it back"
         if not self._committing:  # the flush before it failed: COMMIT was never sent
-            return f"{what} (its flush lost the connection): the transaction was not committed; {work} is lost"
+            return (
+                f"{what} (its flush lost the connection): the transaction was not committed; "
+                f"{work} and the staged objects are lost"
+            )
         return (
             f"{what}, and the connection is gone: whether the transaction ({work}) committed cannot be known; "
             "check the data"
