@@ -354,3 +354,29 @@ def test_a_transaction_begun_in_a_compound_line_keeps_its_savepoints(
     assert "no savepoint" not in err and "ERROR" not in err, err
     sh.run("commit;")
     assert rows(observer, t) == [1]
+
+
+# -- a BEGIN the server refused -----------------------------------------------------------------
+
+
+def test_a_begin_the_server_refused_leaves_the_shell_in_autocommit(tmp_path, shell_driver) -> None:
+    """SQLite: ``BEGIN IMMEDIATE`` while another connection writes fails
+    (database is locked); the held connection stayed out of AUTOCOMMIT, so the
+    next INSERT opened a transaction nobody had begun and the shell crashed
+    with a traceback ("cannot start a transaction within a transaction")."""
+    import sqlite3
+
+    path = tmp_path / "locked.sqlite3"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("create table t (a int)")
+    writer.execute("begin immediate")
+    sh = connection_mode(shell_driver, f"sqlite:///{path}?timeout=0.1")
+    _, err = sh.run("begin immediate;")
+    assert "database is locked" in err
+    assert sh.shell.txn().state == "idle"
+    writer.execute("commit")
+    _, err = sh.run("insert into t values (1);")
+    assert "ERROR" not in err and "Traceback" not in err, err
+    assert sh.shell.txn().state == "idle"  # autocommit: the row is committed
+    assert writer.execute("select a from t").fetchall() == [(1,)]
+    writer.close()
