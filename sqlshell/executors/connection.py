@@ -232,14 +232,20 @@ class ConnectionExecutor(FollowsServer):
         self.conn.execution_options(**options)
         if sqlite_mode and self.db.is_sqlite:
             self.conn.info[BEGIN_KEY] = f"BEGIN {sqlite_mode}"
-        self.txn = self.conn.begin()
-        # The drivers begin lazily; the server must be in the transaction now, as
-        # after psql's BEGIN, so what it shows (pg_stat_activity, the state read
-        # after this command) is the transaction the prompt shows.
-        if self.db.is_postgres:
-            self._begin_now_psycopg()
-        elif self.db.dialect in ("mysql", "mariadb"):
-            self.conn.exec_driver_sql("START TRANSACTION READ ONLY" if read_only else "START TRANSACTION")
+        try:
+            self.txn = self.conn.begin()
+            # The drivers begin lazily; the server must be in the transaction now, as
+            # after psql's BEGIN, so what it shows (pg_stat_activity, the state read
+            # after this command) is the transaction the prompt shows.
+            if self.db.is_postgres:
+                self._begin_now_psycopg()
+            elif self.db.dialect in ("mysql", "mariadb"):
+                self.conn.exec_driver_sql("START TRANSACTION READ ONLY" if read_only else "START TRANSACTION")
+        except (SQLAlchemyError, UserError):  # SQLite's "database is locked": no transaction was begun
+            self.txn = None
+            if not self.conn.invalidated:
+                self._autocommit()
+            raise
         self.next_isolation = None
         self.isolation = level
         self.started = time.monotonic()
@@ -310,11 +316,6 @@ class ConnectionExecutor(FollowsServer):
             notes = ["the connection was lost: the server rolled back when it went; a new connection is open"]
         return Outcome(tag="ROLLBACK", notes=notes)
 
-    @staticmethod
-    def _quiet(finish: Any) -> None:
-        with contextlib.suppress(Exception):
-            finish()
-
     def _end(self, finish: Callable[[], Any], on_error: Callable[[], None] | None = None) -> None:
         """Commit or roll back the root transaction, then return to AUTOCOMMIT,
         whatever happens (a failed COMMIT has ended the transaction too)."""
@@ -336,13 +337,17 @@ class ConnectionExecutor(FollowsServer):
             if self.lost or self.conn.invalidated:
                 self._reopen()
             else:
-                if self.conn.get_transaction() is not None:  # a failed COMMIT leaves it to be rolled back
-                    self._quiet(self.conn.rollback)
-                self.conn.info.pop(BEGIN_KEY, None)
-                options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"}
-                if self._read_only:
-                    options["postgresql_readonly"] = self._read_only = False
-                self.conn.execution_options(**options)
+                self._autocommit()
+
+    def _autocommit(self) -> None:
+        """Back to AUTOCOMMIT after a transaction, or a BEGIN that failed."""
+        if self.conn.get_transaction() is not None:  # a failed COMMIT leaves it to be rolled back
+            self._quiet(self.conn.rollback)
+        self.conn.info.pop(BEGIN_KEY, None)
+        options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"}
+        if self._read_only:
+            options["postgresql_readonly"] = self._read_only = False
+        self.conn.execution_options(**options)
 
     def _reopen(self) -> None:
         with contextlib.suppress(Exception):  # the old connection is unusable; closing is best effort

@@ -51,6 +51,12 @@ class FollowsServer(TransactionRules[None]):
     def _end(self, finish: Callable[[], Any], on_error: Callable[[], None] | None = None) -> None:
         raise NotImplementedError
 
+    @staticmethod
+    def _quiet(finish: Any) -> None:
+        """Best effort: the connection may be gone already."""
+        with contextlib.suppress(Exception):
+            finish()
+
     def server(self, after_error: bool = False) -> ServerTxn:
         """Where the server says the transaction stands (a driver attribute, no query;
         ``after_error``: the driver's reading may be stale, see ``serverstate.read``)."""
@@ -130,8 +136,7 @@ class FollowsServer(TransactionRules[None]):
             with dbapi.cursor() as cursor:
                 cursor.execute("")
         except Exception as exc:
-            with contextlib.suppress(Exception):
-                self.conn.rollback()
+            self._quiet(self.conn.rollback)
             self.txn = None
             raise UserError(f"BEGIN failed: {first_line(exc)}") from exc
 
