@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import re
 
+from sqlshell.sqltext.classify import Classification
+from sqlshell.sqltext.copydata import SLASH_COPY_FROM_STDIN
+
 _TOKEN = re.compile(r"[Ee]'|'|\"|\$(?:[A-Za-z_\x80-\uffff][A-Za-z0-9_\x80-\uffff]*)?\$|--|/\*|\(|\)|;|\\")
 _ESTRING_END = re.compile(r"\\.|''|'", re.S)
 _IDENT_BEFORE = re.compile(r"[A-Za-z0-9_$\x80-\uffff]\Z")
 
 STATEMENT = "-"  # a statement has begun
 COPY_DATA = "data"  # the data lines of COPY … FROM STDIN (psql's ">>" prompt)
-_COPY_FROM_STDIN = re.compile(r"\s*copy\b[^;]*\bfrom\s+std(?:in|out)\b", re.IGNORECASE)
-_SLASH_COPY_FROM_STDIN = re.compile(r"\\copy\s.*\bfrom\s+stdin\b", re.IGNORECASE)
 _COPY_END = re.compile(r"^\\\.\r?$\n?", re.MULTILINE)
 
 
@@ -86,7 +87,7 @@ def open_state(text: str, nested_comments: bool = True) -> str:
         elif tok == ";":
             if depth == 0:
                 pending = False
-                if _COPY_FROM_STDIN.match(text, start, m.start()):
+                if Classification(text[start : m.start()]).copy_from_stdin:
                     end = _COPY_END.search(text, i)  # data lines follow, up to a line "\."
                     if end is None:
                         return COPY_DATA
@@ -97,7 +98,7 @@ def open_state(text: str, nested_comments: bool = True) -> str:
                 pending, i = True, i + 1
                 continue
             j = text.find("\n", i)
-            if j >= 0 and _SLASH_COPY_FROM_STDIN.match(text, i - 1, j):  # \copy … FROM STDIN: data lines follow
+            if j >= 0 and SLASH_COPY_FROM_STDIN.match(text, i - 1, j):  # \copy … FROM STDIN: data lines follow
                 end = _COPY_END.search(text, j + 1)
                 if end is None:
                     return COPY_DATA
