@@ -380,3 +380,56 @@ def test_a_begin_the_server_refused_leaves_the_shell_in_autocommit(tmp_path, she
     assert sh.shell.txn().state == "idle"  # autocommit: the row is committed
     assert writer.execute("select a from t").fetchall() == [(1,)]
     writer.close()
+
+
+# -- Ctrl-C where the driver cannot cancel on the server (MariaDB) ------------------------------
+
+
+def test_ctrl_c_that_lost_the_connection_shows_the_transaction_lost(mysql_url: str, table: str, shell_driver) -> None:
+    """Ctrl-C during ``select sleep(…)`` in a MariaDB transaction: PyMySQL cannot
+    cancel, the interrupt breaks the connection and the server rolls back. The
+    REPL said "interrupted" and then the prompt kept ``*`` and \\status said
+    "transaction open" until the next statement found the loss."""
+    import os
+    import signal
+    import threading
+    import time
+
+    from sqlshell.cancel import Canceller
+
+    observer = create_engine(sqlalchemy_url(mysql_url))
+    with observer.begin() as conn:
+        conn.execute(text(f"create table {table} (a int)"))
+    try:
+        sh = connection_mode(shell_driver, mysql_url)
+        sh.run(f"\\begin\ninsert into {table} values (1);")
+        thread_id = int(sh.shell.held.conn.connection.driver_connection.thread_id())
+
+        def interrupt_when_sleeping() -> None:
+            deadline = time.monotonic() + 15
+            with observer.connect() as watch:
+                while time.monotonic() < deadline:
+                    query = text("select info from information_schema.processlist where id = :id")
+                    if "sleep" in str(watch.execute(query, {"id": thread_id}).scalar_one_or_none() or ""):
+                        break
+                    time.sleep(0.02)
+            os.kill(os.getpid(), signal.SIGINT)
+
+        interrupter = threading.Thread(target=interrupt_when_sleeping)
+        interrupter.start()
+        try:
+            with pytest.raises(KeyboardInterrupt), Canceller().armed():
+                sh.run("select sleep(20);")
+        finally:
+            interrupter.join()
+        assert sh.prompt.endswith("connection!> "), sh.prompt
+        assert sh.shell.txn().lost
+        out, _ = sh.run("\\status")
+        assert "open" not in out.split("transaction", 1)[1].split("\n", 1)[0], out
+        _, err = sh.run("\\rollback")
+        assert "ERROR" not in err
+        with observer.connect() as conn:
+            assert conn.execute(text(f"select count(*) from {table}")).scalar_one() == 0
+    finally:
+        drop(observer, table)
+        observer.dispose()
