@@ -129,6 +129,8 @@ class ConnectionExecutor(FollowsServer):
     def snapshot(self) -> TxnSnapshot:
         if self.txn is None:
             return IDLE
+        if not self.lost and self.conn.invalidated:  # gone with no statement to find it (a Ctrl-C)
+            self.lost = True
         return self._open_snapshot(self.lost, maybe_committed=self.maybe_committed)
 
     # -- statements -----------------------------------------------------------
