@@ -433,3 +433,32 @@ def test_ctrl_c_that_lost_the_connection_shows_the_transaction_lost(mysql_url: s
     finally:
         drop(observer, table)
         observer.dispose()
+
+
+@pytest.mark.parametrize("mode", ["connection", "session"])
+def test_commit_after_the_idle_in_transaction_timeout_says_rolled_back(
+    pg_t: tuple[str, Engine], pg_url: str, shell_driver, mode: str
+) -> None:
+    """PostgreSQL closed the connection for idling in the transaction (SQLSTATE
+    25P03) before \\commit was typed: the transaction was rolled back and COMMIT
+    never reached a server. The shell said whether it committed "cannot be known"."""
+    import time
+
+    t, observer = pg_t
+    sh: ShellDriver = shell_driver(pg_url)
+    sh.run(f"\\mode {mode}\nset idle_in_transaction_session_timeout = '200ms';\n\\begin")
+    pid = sh.run("select pg_backend_pid();")[0].split("\n")[2].strip()
+    sh.run(f"insert into {t} values (1);")
+    deadline = time.monotonic() + 15
+    while True:  # until the server has closed it (a new transaction each time: a fresh pg_stat_activity)
+        with observer.connect() as conn:
+            if not conn.execute(text(f"select count(*) from pg_stat_activity where pid = {pid}")).scalar_one():
+                break
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    _, err = sh.run("\\commit")
+    assert "idle-in-transaction timeout" in err
+    assert "cannot be known" not in err, err
+    assert "not committed" in err or "rolled the transaction back" in err, err
+    assert sh.shell.txn().state == "idle"
+    assert rows(observer, t) == []
