@@ -36,7 +36,7 @@ from sqlshell.executors.common import run_statement
 from sqlshell.executors.compound import run_compound
 from sqlshell.executors.connfollow import OPEN, FollowsServer, touches_savepoints
 from sqlshell.executors.contract import IDLE, TxnSnapshot
-from sqlshell.executors.ended import ends, first_line
+from sqlshell.executors.ended import CLOSED_WHILE_IDLE, closed_while_idle, ends, first_line
 from sqlshell.executors.serverstate import ServerTxn
 from sqlshell.executors.transactional import NO_TRANSACTION, Savepoint
 from sqlshell.results import Outcome
@@ -276,7 +276,7 @@ class ConnectionExecutor(FollowsServer):
         try:
             self._end(self.txn.commit, on_error=self._commit_failed)
         except DBAPIError as exc:
-            exc.add_note(self._commit_outcome)
+            exc.add_note(CLOSED_WHILE_IDLE if closed_while_idle(exc) else self._commit_outcome)
             raise
         except KeyboardInterrupt as exc:
             raise UserError(f"COMMIT was interrupted: {self._commit_outcome}") from exc

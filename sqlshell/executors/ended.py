@@ -96,6 +96,18 @@ def ends(piece: Piece) -> bool:
     return (piece.txn is not None and piece.txn.action == "commit") or piece.implicit_commit
 
 
+CLOSED_WHILE_IDLE = (
+    "PostgreSQL had closed the connection for idling in the transaction and rolled it back: "
+    "the COMMIT never reached it, nothing was committed"
+)
+
+
+def closed_while_idle(error: BaseException) -> bool:
+    """PostgreSQL's idle_in_transaction_session_timeout (SQLSTATE 25P03): the
+    server ended the connection, and its transaction, before the command came."""
+    return getattr(driver_error(error), "sqlstate", None) == "25P03"
+
+
 def rolls_back(error: BaseException | None) -> bool:
     """An error MariaDB/MySQL documents to roll the whole transaction back."""
     return error is not None and mysql_errno(error) in _MYSQL_ROLLS_BACK

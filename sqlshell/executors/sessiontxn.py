@@ -22,6 +22,7 @@ from sqlshell.cancel import running
 from sqlshell.driverconn import psycopg_of
 from sqlshell.errors import UserError, one_line
 from sqlshell.executors import serverstate
+from sqlshell.executors.ended import CLOSED_WHILE_IDLE, closed_while_idle
 from sqlshell.executors.orm import flush_notes
 from sqlshell.executors.serverstate import ServerTxn
 from sqlshell.executors.sessionfollow import LOST_HINT, Nested, SessionFollower
@@ -126,6 +127,8 @@ class SessionCommands(SessionFollower):
                 raise
             except SQLAlchemyError as exc:
                 note = self._after_failed_commit("COMMIT failed", work)
+                if closed_while_idle(exc):
+                    note = f"{CLOSED_WHILE_IDLE} ({work} and the staged objects are lost)"
                 self._reset_after_failure()
                 if isinstance(exc, DBAPIError):
                     exc.add_note(note)
