@@ -232,10 +232,6 @@ def deadlock_victim(sh: ShellDriver, observer: Engine, t: str, statement: str) -
     import threading
     import time
 
-    driver = (
-        sh.shell.session._driver if sh.shell.session is not None else sh.shell.held.conn.connection.driver_connection
-    )
-    thread_id = int(driver.thread_id())
     other = observer.connect()
     txn = other.begin()
     other.execute(text(f"insert into {t} select seq + 100, 0 from seq_1_to_2000"))  # the heavier transaction
@@ -246,13 +242,11 @@ def deadlock_victim(sh: ShellDriver, observer: Engine, t: str, statement: str) -
     try:
         deadline = time.monotonic() + 20
         with observer.connect() as watch:  # until the shell's statement waits for the row lock
-            while not watch.execute(
-                text(
-                    "select count(*) from information_schema.innodb_trx where trx_mysql_thread_id = :id"
-                    " and trx_state = 'LOCK WAIT'"
-                ),
-                {"id": thread_id},
-            ).scalar_one():
+            waiting = text(
+                "select count(*) from information_schema.innodb_trx"
+                " where trx_state = 'LOCK WAIT' and trx_query like :query"
+            )
+            while not watch.execute(waiting, {"query": f"%{t}%"}).scalar_one():
                 assert time.monotonic() < deadline, "the shell's statement never waited for the lock"
                 time.sleep(0.02)
         other.execute(text(f"update {t} set b = 2 where a = 1"))  # the cycle: InnoDB rolls the shell's back
