@@ -241,14 +241,20 @@ def deadlock_victim(sh: ShellDriver, observer: Engine, t: str, statement: str) -
     runner.start()
     try:
         deadline = time.monotonic() + 20
-        with observer.connect() as watch:  # until the shell's statement waits for the row lock
-            waiting = text(
-                "select count(*) from information_schema.innodb_trx"
-                " where trx_state = 'LOCK WAIT' and trx_query like :query"
-            )
-            while not watch.execute(waiting, {"query": f"%{t}%"}).scalar_one():
-                assert time.monotonic() < deadline, "the shell's statement never waited for the lock"
-                time.sleep(0.02)
+        waiting = text(
+            "select count(*) from information_schema.innodb_trx where trx_state = 'LOCK WAIT' and trx_query like :query"
+        )
+        while True:  # until the shell's statement waits for the row lock (a fresh look each time)
+            with observer.connect() as watch:
+                if watch.execute(waiting, {"query": f"update {t} set b = 1%"}).scalar_one():
+                    break
+            if time.monotonic() > deadline:  # say what the server saw instead
+                with observer.connect() as watch:
+                    seen = list(
+                        watch.execute(text("select id, command, state, info from information_schema.processlist"))
+                    )
+                raise AssertionError(f"the shell's statement never waited for the lock: {done} {seen}")
+            time.sleep(0.02)
         other.execute(text(f"update {t} set b = 2 where a = 1"))  # the cycle: InnoDB rolls the shell's back
         txn.commit()
     finally:
