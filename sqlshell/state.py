@@ -2,8 +2,8 @@
 the held connection (connection mode), and the settings.
 
 Only this module switches modes, and it refuses to when the switch would
-drop work the user has not committed or rolled back: the caller (REPL or
-script pipeline) decides what to ask or say.
+drop work the user has not committed or rolled back (``openwork`` decides
+that, for every occasion that could lose work).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from sqlshell.executors.connection import HeldConnection, TxnSnapshot
 from sqlshell.executors.engine import EngineExecutor
 from sqlshell.observe.trace import Tracer
 from sqlshell.observe.txnstory import Story
+from sqlshell.openwork import Occasion, settle
 from sqlshell.output.streams import Output
 from sqlshell.results import Outcome
 from sqlshell.settings import Settings
@@ -87,10 +88,6 @@ class Transactional(Executor, Protocol):
     def rollback_to(self, name: str | None) -> Outcome: ...
 
 
-class OpenWork(UserError):
-    """A mode change, reconnect or exit would drop an open transaction."""
-
-
 class Shell:
     def __init__(self, db: Database, settings: Settings, output: Output, registry: Registry | None = None) -> None:
         self.db = db
@@ -133,7 +130,7 @@ class Shell:
         current mode holds uncommitted work."""
         if mode is self.mode:
             return [f"already in {mode.value} mode"]
-        self.ensure_no_open_work(f"leave {self.mode.value} mode")
+        settle(self, Occasion.MODE_SWITCH, doing=f"leave {self.mode.value} mode")
         notes = []
         if self.held is not None:
             notes.append(self.held.close(reset=True) or "connection returned to the pool")
@@ -158,7 +155,7 @@ class Shell:
         Raises OpenWork, before anything changes, when the current mode holds
         uncommitted work. The old engine is disposed last, so its pooled
         connections are not left open behind the user's back."""
-        self.ensure_no_open_work("connect elsewhere")
+        settle(self, Occasion.RECONNECT, doing="connect elsewhere")
         mode, old = self.mode, self.db
         self.set_mode(Mode.ENGINE)  # gives back the held connection / closes the session
         self.db, self.engine_executor = db, EngineExecutor(db)
@@ -168,16 +165,6 @@ class Shell:
                 self.set_mode(mode)
         finally:
             old.dispose()
-
-    def ensure_no_open_work(self, action: str) -> None:
-        holder = self.transactional
-        if self.settings.single_transaction and holder is not None and holder.in_transaction:
-            raise OpenWork(
-                f"cannot {action} with --single-transaction", "the whole script runs in one transaction, in this mode"
-            )
-        work = holder.open_work() if holder is not None else None
-        if work is not None:
-            raise OpenWork(f"cannot {action}: {work}", "\\commit or \\rollback first")
 
     def transaction_holder(self) -> tuple[Transactional, list[str]]:
         """The current mode's transaction holder; in engine mode, switch to
@@ -332,8 +319,7 @@ class Shell:
         the normal paths have asked or reported already, so this speaks only
         when the shell ends abnormally (an internal error, an interrupt)."""
         try:
-            for line in self.discard_open_work():
-                self.output.error(f"sqlshell: {line}")
+            settle(self, Occasion.ABORT)
         except Exception as exc:  # the connection may be gone: the server rolls back then
             self.output.error(f"sqlshell: open work was lost with the connection ({type(exc).__name__})")
         for holder in (self.held, self.session):
