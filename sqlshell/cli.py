@@ -251,7 +251,7 @@ def _run(
     from sqlshell.state import Shell
 
     settings.interactive = not script and sys.stdin.isatty() and sys.stdout.isatty()
-    out = Output(quiet=settings.quiet)
+    out = Output(prefs=settings)
     db = _database(url_text, server, settings, ask_password, out)
     if db is None:
         return ExitStatus.BAD_USAGE

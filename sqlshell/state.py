@@ -62,7 +62,9 @@ class Transactional(Executor, Protocol):
 
     next_isolation: str | None  # \\isolation LEVEL: for the next transaction only
     default_isolation: str
-    on_error_rollback: bool
+
+    @property
+    def on_error_rollback(self) -> bool: ...  # read from the Settings
 
     @property
     def in_transaction(self) -> bool: ...
@@ -91,9 +93,10 @@ class Transactional(Executor, Protocol):
 class Shell:
     def __init__(self, db: Database, settings: Settings, output: Output, registry: Registry | None = None) -> None:
         self.db = db
-        self.settings = settings
+        self.settings = settings  # the one copy of every setting: everything reads it here
         self.output = output
-        db.echo_to, db.notice_to = output.warn, output.server  # --echo and the server's notices: stderr
+        output.prefs = settings  # -q / \\set QUIET: the output reads the same value
+        self._attach(db)
         self.registry = registry or build_registry()
         self.conditions = Conditions()  # the REPL's \if stack (the prompt shows a skipped branch)
         self.on_edited: Callable[[str], None] | None = None  # the REPL's history takes what \e ran
@@ -140,7 +143,7 @@ class Shell:
             self.session = None
             notes.append("session closed")
         if mode is Mode.CONNECTION:
-            self.held = HeldConnection(self.db, on_error_rollback=self.settings.on_error_rollback)
+            self.held = HeldConnection(self.db, self.settings)
             notes.append("holding one connection: statements autocommit until \\begin")
         elif mode is Mode.SESSION:
             from sqlshell.executors.session import SessionExecutor
@@ -159,12 +162,26 @@ class Shell:
         mode, old = self.mode, self.db
         self.set_mode(Mode.ENGINE)  # gives back the held connection / closes the session
         self.db, self.engine_executor = db, EngineExecutor(db)
-        db.echo_to, db.notice_to = self.output.warn, self.output.server
+        self._attach(db)
         try:
             if mode is not Mode.ENGINE:
                 self.set_mode(mode)
         finally:
             old.dispose()
+
+    def _attach(self, db: Database) -> None:
+        """Make ``db`` the shell's: echo and the server's notices go to its
+        output (stderr), and echo is on exactly when the settings say so."""
+        db.echo_to, db.notice_to = self.output.warn, self.output.server
+        self.follow_settings()
+
+    def follow_settings(self) -> None:
+        """The one effect a setting cannot simply be read for, SQL echo's event
+        listeners (installed only while on, so they cost nothing off), follows
+        ``settings.echo``: at start, on \\connect, and after every statement,
+        whatever changed it (``--echo``, ``\\echo on|off``)."""
+        if self.db.echoing != self.settings.echo:
+            self.db.set_echo(self.settings.echo)
 
     def transaction_holder(self) -> tuple[Transactional, list[str]]:
         """The current mode's transaction holder; in engine mode, switch to
@@ -189,7 +206,7 @@ class Shell:
             if self.mode is Mode.ENGINE:
                 from sqlshell.executors.connection import opened_why
 
-                self.held = HeldConnection(self.db, self.settings.on_error_rollback, conn=stranded)
+                self.held = HeldConnection(self.db, self.settings, conn=stranded)
                 self.held.drift.clear()
                 self.mode = Mode.CONNECTION
                 self.told.append(
@@ -220,6 +237,7 @@ class Shell:
             self.follow_server(self.line_pieces, error)
         finally:
             self.line_pieces = ()
+            self.follow_settings()
         told, self.told = self.told, []
         return told
 

@@ -74,7 +74,7 @@ def _special(shell: Shell, name: str, value: str) -> list[str]:
         shell.settings.on_error_stop = on
         # psql says nothing; at the prompt sqlshell tells the terminal (stderr).
         return [f"on-error is {'stop' if on else 'continue'}"] if shell.settings.interactive else []
-    shell.settings.quiet = shell.output.quiet = on
+    shell.settings.quiet = on
     return []
 
 

@@ -37,6 +37,7 @@ from sqlshell.executors.serverstate import ServerTxn
 from sqlshell.results import Outcome
 
 if TYPE_CHECKING:
+    from sqlshell.settings import Settings
     from sqlshell.sqltext.pieces import Piece
 
 LOST_HINT = "\\rollback to acknowledge, then \\begin again"
@@ -80,13 +81,19 @@ _OPEN = (ServerTxn.OPEN, ServerTxn.FAILED)
 class HeldConnection:
     name = "connection"
 
-    def __init__(self, db: Database, on_error_rollback: bool = False, conn: Connection | None = None) -> None:
+    def __init__(self, db: Database, settings: Settings, conn: Connection | None = None) -> None:
         """``conn``: a connection engine mode found inside a server transaction,
         handed over so the transaction is held, not returned to the pool."""
         self.db = db
-        self.on_error_rollback = on_error_rollback
+        self.settings = settings
         self.next_isolation: str | None = None
         self._open(conn)
+
+    @property
+    def on_error_rollback(self) -> bool:
+        """An implicit savepoint around each statement in a transaction: read from
+        the Settings each time, so ``\\on-error-rollback`` needs no copy kept in step."""
+        return self.settings.on_error_rollback
 
     # -- life cycle -----------------------------------------------------------
 

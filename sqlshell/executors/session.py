@@ -62,7 +62,6 @@ class SessionExecutor:
     def __init__(self, db: Database, settings: Settings, output: Output) -> None:
         self.db, self.settings, self.output = db, settings, output
         self.server_ended = False  # the server ended a transaction (-1: the script's); the shell resets it
-        self.on_error_rollback = settings.on_error_rollback
         if not hasattr(db.engine.dialect, "default_isolation_level"):
             with db.engine.connect():  # the dialect learns the server's defaults on first connect
                 pass
@@ -80,6 +79,11 @@ class SessionExecutor:
         event.listen(self.session, "after_transaction_end", self._after_transaction_end)
         keep_alive(self.session)
         self._reset()
+
+    @property
+    def on_error_rollback(self) -> bool:
+        """An implicit savepoint around each statement in a transaction (read from the Settings)."""
+        return self.settings.on_error_rollback
 
     def _reset(self) -> None:
         """The root transaction ended: forget what belonged to it."""
