@@ -128,8 +128,8 @@ def settle(
 ) -> bool:
     """Carry out ``decide`` for the current mode's work. True: the caller goes
     on (quits, switches, connects; a script ends cleanly). False: the user
-    chose to stay (QUIT), or the script's end lost or could not commit work
-    (END_OF_INPUT: exit 1). Raises OpenWork when a switch or \\connect would
+    chose to stay (QUIT), or work was lost or could not be committed
+    (END_OF_INPUT: exit 1; ABORT). Raises OpenWork when a switch or \\connect would
     drop work; ``doing`` names it ("leave session mode"). ``cause`` prefixes
     what ABORT tells ("output closed; ")."""
     holder = shell.transactional
