@@ -82,6 +82,28 @@ def test_on_error_rollback_is_read_by_the_open_holder(
     assert count(observer, items) == 2
 
 
+def test_psql_variable_on_error_rollback_sets_the_same_value(db_url: str, items: str, observer: Engine) -> None:
+    """-v ON_ERROR_ROLLBACK=on (psql's spelling) is --on-error-rollback: the
+    failing statement only undoes itself, and -1 commits the rest."""
+    script = (
+        f"insert into {items} values (1);\ninsert into nosuch_{items} values (2);\ninsert into {items} values (3);\n"
+    )
+    r = run_cli([db_url, "-1", "--on-error", "continue", "-v", "ON_ERROR_ROLLBACK=on"], input=script)
+    assert r.code == 1 and "nosuch_" in r.stderr
+    assert count(observer, items) == 2
+    r = run_cli([db_url, "-q"], input="\\set ON_ERROR_ROLLBACK sometimes\n")
+    assert "ON_ERROR_ROLLBACK must be on or off" in r.stderr
+
+
+def test_set_on_error_rollback_interactive_is_off_in_a_script(db_url: str, shell_driver) -> None:
+    sh = shell_driver(db_url)
+    sh.run("\\set ON_ERROR_ROLLBACK interactive")
+    assert not sh.shell.settings.on_error_rollback
+    sh.shell.settings.interactive = True
+    _, err = sh.run("\\set ON_ERROR_ROLLBACK interactive")
+    assert sh.shell.settings.on_error_rollback and "on-error-rollback is on" in err
+
+
 def test_echo_follows_the_setting_across_connect(tmp_path: Path, shell_driver) -> None:
     sh = shell_driver(f"sqlite:///{tmp_path}/a.db")
     _, err = sh.run("\\echo on\nselect 1 as a;")
