@@ -15,8 +15,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from support import count, drop, require, require_pg, sqlalchemy_url
 
-from sqlshell.copyfmt import parse_copy
 from sqlshell.errors import UserError
+from sqlshell.sqltext.copyargs import parse_copy
 
 ROWS = [
     (1, "a,b", "plain"),
@@ -314,3 +314,18 @@ def test_a_psql_script_with_copy_runs_identically(pg_url: str, table: str, tmp_p
     assert outputs[1][0].splitlines() == outputs[0][0].splitlines()
     assert outputs[1] == outputs[0]
     assert set(outputs[0][1]) == {"all.csv", "some.txt"}
+
+
+def test_script_data_keeps_form_feeds_and_unicode_separators(
+    txn_url: str, txn_observer: Engine, table: str, shell_driver
+) -> None:
+    """COPY ends a line at \\n, \\r\\n or \\r only: a form feed, a vertical tab, U+2028 or
+    U+0085 in a value is data, as PostgreSQL's own COPY output writes it."""
+    _make(txn_observer, table, [])
+    try:
+        sh = shell_driver(txn_url)
+        out, err = sh.run(f"\\copy {table} from stdin csv\n1,a\fb,c\vd\n2,e\u2028f,g\x85h\n\\.\n")
+        assert (out, err) == ("COPY 2\n", "")
+        assert _rows(txn_observer, table) == [(1, "a\fb", "c\vd"), (2, "e\u2028f", "g\x85h")]
+    finally:
+        drop(txn_observer, table)

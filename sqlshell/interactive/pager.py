@@ -22,7 +22,7 @@ import subprocess
 import threading
 from typing import Any, TextIO
 
-from sqlshell.output.render import display_width
+from sqlshell.output.cells import display_width
 
 DEFAULT_PAGER = "less -SRXF"
 
