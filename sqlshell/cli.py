@@ -300,7 +300,7 @@ def _database(
 
 def _prepare(shell: Shell, assignments: tuple[str, ...], output_file: str | None, mode: str) -> None:
     """-v variables, -o FILE and --mode, before the first statement."""
-    from sqlshell.state import Mode
+    from sqlshell.executors.contract import Mode
 
     set_variables(shell, assignments)
     if output_file is not None:

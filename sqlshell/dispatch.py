@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager, nullcontext
 
 from sqlshell.commands import transaction as txn_commands
 from sqlshell.errors import UserError
-from sqlshell.executors.connection import DB_NAMES
+from sqlshell.executors.ended import DB_NAMES
 from sqlshell.results import Outcome
 from sqlshell.sqltext.pieces import Piece, pieces
 from sqlshell.sqltext.split import Kind, Statement

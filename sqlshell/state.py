@@ -10,84 +10,25 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError, PendingRollbackError, SQLAlchemyError
 
 from sqlshell.commands.registry import Registry, build_registry
 from sqlshell.conditionals import Conditions
 from sqlshell.database import Database
-from sqlshell.errors import UserError, one_line
-from sqlshell.executors.connection import HeldConnection, TxnSnapshot
-from sqlshell.executors.engine import EngineExecutor
+from sqlshell.errors import one_line
+from sqlshell.executors.contract import IDLE, Executor, Mode, Transactional, TxnSnapshot, TxnStatus, executor_for
 from sqlshell.observe.trace import Tracer
 from sqlshell.observe.txnstory import Story
 from sqlshell.openwork import Occasion, settle
 from sqlshell.output.streams import Output
-from sqlshell.results import Outcome
 from sqlshell.settings import Settings
 
 if TYPE_CHECKING:
+    from sqlshell.executors.connection import ConnectionExecutor
     from sqlshell.sqltext.pieces import Piece
-
-
-class Mode(StrEnum):
-    ENGINE = "engine"
-    CONNECTION = "connection"
-    SESSION = "session"
-
-    @classmethod
-    def parse(cls, text: str) -> Mode:
-        text = text.strip().lower()
-        for mode in cls:
-            if mode.value.startswith(text) and text:
-                return mode
-        raise UserError(f"unknown mode {text!r}", "modes are engine, connection and session")
-
-
-class Executor(Protocol):
-    name: str
-
-    def run(self, sql: str, copy_data: str | None = None, data_line: int = 0) -> AbstractContextManager[Outcome]: ...
-
-    def close(self) -> str | None: ...  # what was done to the connection, if worth telling
-
-
-class Transactional(Executor, Protocol):
-    """An executor that holds a transaction: the held connection, or the ORM session.
-    The transaction meta-commands and typed BEGIN/COMMIT/SAVEPOINT call these."""
-
-    next_isolation: str | None  # \\isolation LEVEL: for the next transaction only
-    default_isolation: str
-
-    @property
-    def on_error_rollback(self) -> bool: ...  # read from the Settings
-
-    @property
-    def in_transaction(self) -> bool: ...
-
-    def snapshot(self) -> TxnSnapshot: ...
-
-    def open_work(self) -> str | None: ...
-
-    def discard(self) -> str | None: ...
-
-    def begin(
-        self, isolation: str | None = None, read_only: bool = False, sqlite_mode: str | None = None
-    ) -> Outcome: ...
-
-    def commit(self) -> Outcome: ...
-
-    def rollback(self) -> Outcome: ...
-
-    def savepoint(self, name: str | None = None) -> Outcome: ...
-
-    def release(self, name: str | None = None) -> Outcome: ...
-
-    def rollback_to(self, name: str | None) -> Outcome: ...
 
 
 class Shell:
@@ -101,8 +42,8 @@ class Shell:
         self.conditions = Conditions()  # the REPL's \if stack (the prompt shows a skipped branch)
         self.on_edited: Callable[[str], None] | None = None  # the REPL's history takes what \e ran
         self.mode = Mode.ENGINE
-        self.engine_executor = EngineExecutor(db)
-        self.held: HeldConnection | None = None  # connection mode
+        self.engine_executor = executor_for(Mode.ENGINE, db, settings, output)
+        self.held: ConnectionExecutor | None = None  # connection mode
         self.session: Transactional | None = None  # session mode
         self.last_sql: str | None = None  # the last SQL statement run: what \e edits
         self.variables: dict[str, str] = {}  # \set NAME value → :NAME in SQL
@@ -143,12 +84,10 @@ class Shell:
             self.session = None
             notes.append("session closed")
         if mode is Mode.CONNECTION:
-            self.held = HeldConnection(self.db, self.settings)
+            self.held = executor_for(mode, self.db, self.settings, self.output)
             notes.append("holding one connection: statements autocommit until \\begin")
         elif mode is Mode.SESSION:
-            from sqlshell.executors.session import SessionExecutor
-
-            self.session = SessionExecutor(self.db, self.settings, self.output)
+            self.session = executor_for(mode, self.db, self.settings, self.output)
             notes.append("an ORM session: stage objects with \\add, \\change, \\remove; \\flush sends them")
         self.mode = mode
         return [f"{mode.value} mode", *notes]
@@ -161,7 +100,7 @@ class Shell:
         settle(self, Occasion.RECONNECT, doing="connect elsewhere")
         mode, old = self.mode, self.db
         self.set_mode(Mode.ENGINE)  # gives back the held connection / closes the session
-        self.db, self.engine_executor = db, EngineExecutor(db)
+        self.db, self.engine_executor = db, executor_for(Mode.ENGINE, db, self.settings, self.output)
         self._attach(db)
         try:
             if mode is not Mode.ENGINE:
@@ -204,9 +143,9 @@ class Shell:
         stranded = self.engine_executor.take_stranded() if self.engine_executor.stranded is not None else None
         if stranded is not None:
             if self.mode is Mode.ENGINE:
-                from sqlshell.executors.connection import opened_why
+                from sqlshell.executors.ended import opened_why
 
-                self.held = HeldConnection(self.db, self.settings, conn=stranded)
+                self.held = executor_for(Mode.CONNECTION, self.db, self.settings, self.output, held=stranded)
                 self.held.drift.clear()
                 self.mode = Mode.CONNECTION
                 self.told.append(
@@ -246,13 +185,13 @@ class Shell:
     def txn(self) -> TxnSnapshot:
         holder = self.transactional
         if holder is None:
-            return TxnSnapshot("idle")
+            return IDLE
         try:
             return holder.snapshot()
         except SQLAlchemyError:
             # The holder cannot even ask its connection (invalidated under a
             # transaction: \\d after the server closed it): the transaction is gone.
-            return TxnSnapshot("failed", lost=True)
+            return TxnSnapshot(TxnStatus.FAILED, lost=True)
 
     def standard_conforming_strings(self) -> bool | None:
         """The server's standard_conforming_strings on the connection the next
@@ -365,7 +304,7 @@ def _let_go(holder: Executor) -> None:
     try:
         holder.close()
     except Exception:
-        for name in ("conn", "session"):  # HeldConnection's Connection, SessionExecutor's Session
+        for name in ("conn", "session"):  # ConnectionExecutor's Connection, SessionExecutor's Session
             target = getattr(holder, name, None)
             with contextlib.suppress(Exception):
                 target.invalidate()  # type: ignore[union-attr]

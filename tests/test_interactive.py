@@ -420,14 +420,15 @@ def test_destructive_statements(sql: str, asks: bool) -> None:
 
 
 def test_toolbar_text_is_a_function_of_the_snapshot() -> None:
-    from sqlshell.executors.connection import TxnSnapshot
+    from sqlshell.executors.contract import TxnSnapshot, TxnStatus
     from sqlshell.interactive.toolbar import toolbar_text
 
-    assert toolbar_text("engine", TxnSnapshot("idle"), hints="") == " engine │ idle"
-    open_ = TxnSnapshot("open", savepoints=("a", "b"), age=12.4)
+    assert toolbar_text("engine", TxnSnapshot(TxnStatus.IDLE), hints="") == " engine │ idle"
+    open_ = TxnSnapshot(TxnStatus.OPEN, savepoints=("a", "b"), age=12.4)
     assert toolbar_text("connection", open_, hints="") == " connection │ * open 12s │ savepoints 2"
-    assert toolbar_text("connection", TxnSnapshot("failed", age=3.0), hints="") == " connection │ ! failed 3s"
-    staged = TxnSnapshot("idle", staged=(1, 2, 0))
+    failed = TxnSnapshot(TxnStatus.FAILED, age=3.0)
+    assert toolbar_text("connection", failed, hints="") == " connection │ ! failed 3s"
+    staged = TxnSnapshot(TxnStatus.IDLE, staged=(1, 2, 0))
     assert toolbar_text("session", staged, hints="") == " session │ idle │ staged +1 ~2 -0"
 
 

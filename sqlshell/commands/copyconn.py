@@ -42,7 +42,7 @@ def mode_connection(shell: Shell, atomic: bool) -> Iterator[Connection]:
                 with _statement(held.conn, atomic or held.on_error_rollback) as conn:
                     yield conn
         except DBAPIError as exc:
-            # What HeldConnection.run does after a failed statement: a lost connection
+            # What ConnectionExecutor.run does after a failed statement: a lost connection
             # outside a transaction is replaced; inside one, the transaction shows as lost.
             if held.txn is not None:
                 held._after_error(exc, None)

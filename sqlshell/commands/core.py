@@ -42,7 +42,7 @@ def help_(shell: Shell, args: Args) -> Outcome:
     choices=("engine", "connection", "session"),
 )
 def mode(shell: Shell, args: Args) -> Outcome:
-    from sqlshell.state import Mode
+    from sqlshell.executors.contract import Mode
 
     args.at_most(1, "\\mode [engine|connection|session]")
     if not args.words:

@@ -13,7 +13,8 @@ from sqlshell.results import Outcome
 from sqlshell.sqltext.txnsql import fold_name
 
 if TYPE_CHECKING:
-    from sqlshell.state import Shell, Transactional
+    from sqlshell.executors.contract import Transactional
+    from sqlshell.state import Shell
 
 commands = CommandSet("Transactions")
 

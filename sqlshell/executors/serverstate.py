@@ -12,7 +12,19 @@ protocol, never a query, so it costs nothing measurable per statement:
 * psycopg 3: ``info.transaction_status`` (libpq's ``PQtransactionStatus``);
 * sqlite3: ``in_transaction`` (SQLite's autocommit flag);
 * pymysql (MySQL/MariaDB): ``server_status`` and the protocol's
-  ``SERVER_STATUS_IN_TRANS`` bit, sent with every OK/EOF packet.
+  ``SERVER_STATUS_IN_TRANS`` bit, which pymysql takes from OK packets only.
+
+pymysql's reading can be stale. An error packet carries no status flags, and
+pymysql keeps none from the EOF packet that ends a result set (its
+``_result.server_status`` stays None then, so there is nothing newer to read
+there): after either, ``server_status`` is the last OK packet's. After a
+result set that is right for the held connection (a query cannot begin or
+end a transaction in AUTOCOMMIT, nor end one inside it; the session, whose
+connection is not in AUTOCOMMIT, allows for it). After an error it is not: a
+statement MariaDB commits implicitly commits *before* it runs, so
+``CREATE TABLE`` of a table that exists ends the transaction and fails. So
+after an error (``after_error``) a COM_PING is sent, whose OK packet carries
+the server's flags as they are now: one round trip, on failures only.
 
 Any other driver answers UNKNOWN, and the shell keeps its own bookkeeping.
 """
@@ -34,11 +46,12 @@ class ServerTxn(Enum):
     UNKNOWN = "unknown"  # the driver cannot tell
 
 
-def read(driver_connection: Any, dialect: str) -> ServerTxn:
+def read(driver_connection: Any, dialect: str, after_error: bool = False) -> ServerTxn:
     """The server's transaction state as the driver last heard it.
 
     ``driver_connection`` is the DBAPI connection (SQLAlchemy's
-    ``Connection.connection.driver_connection``); ``dialect`` its dialect name.
+    ``Connection.connection.driver_connection``); ``dialect`` its dialect name;
+    ``after_error``: a statement just failed (MySQL/MariaDB asks the server then).
     """
     if driver_connection is None:
         return ServerTxn.GONE
@@ -50,7 +63,7 @@ def read(driver_connection: Any, dialect: str) -> ServerTxn:
         except Exception:  # sqlite3.ProgrammingError: the connection is closed
             return ServerTxn.GONE
     if dialect in ("mysql", "mariadb"):
-        return _mysql(driver_connection)
+        return _mysql(driver_connection, after_error)
     return ServerTxn.UNKNOWN
 
 
@@ -73,9 +86,14 @@ _PSYCOPG = {
 }
 
 
-def _mysql(conn: Any) -> ServerTxn:
+def _mysql(conn: Any, after_error: bool = False) -> ServerTxn:
     if getattr(conn, "_sock", True) is None:  # pymysql: closed or broken
         return ServerTxn.GONE
+    if after_error and hasattr(conn, "ping"):
+        try:
+            conn.ping(reconnect=False)  # its OK packet brings the flags up to date
+        except Exception:  # the connection broke (pymysql has closed it)
+            return ServerTxn.GONE
     status = getattr(conn, "server_status", None)
     if not isinstance(status, int):
         return ServerTxn.UNKNOWN

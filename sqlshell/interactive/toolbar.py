@@ -8,7 +8,7 @@ so the age of an open transaction keeps counting).
 
 from __future__ import annotations
 
-from sqlshell.executors.connection import TxnSnapshot
+from sqlshell.executors.contract import TxnSnapshot
 
 SEPARATOR = " │ "
 HINTS = "Tab complete · ^R search · Alt-Enter newline · \\? help"
