@@ -20,6 +20,7 @@ from sqlshell.commands import transaction as txn_commands
 from sqlshell.errors import UserError
 from sqlshell.executors.ended import DB_NAMES
 from sqlshell.results import Outcome
+from sqlshell.sqltext.classify import Classification
 from sqlshell.sqltext.pieces import Piece, pieces
 from sqlshell.sqltext.split import Kind, Statement
 from sqlshell.sqltext.txnsql import TxnCommand
@@ -45,11 +46,14 @@ def dispatch_all(stmt: Statement, shell: Shell) -> Iterator[AbstractContextManag
     if stmt.terminator and stmt.terminator.split()[0] not in ("\\g", "\\gx"):
         raise UserError(f"{stmt.terminator.split()[0]} is not supported", "end the statement with ; or \\g")
     sql = interpolate(stmt.text, shell.variables) if shell.variables else stmt.text
+    info = None
+    if sql == stmt.text:  # no variable changed the text: the splitter's classification holds
+        sql, info = stmt.text, stmt.info
     if stmt.data is not None:
-        parts = pieces_of_copy(sql)
+        parts = pieces_of_copy(sql, info)
     else:
         scs = shell.standard_conforming_strings() if shell.db.is_postgres and "\\" in sql else None
-        parts = pieces(sql, shell.db.dialect, shell.db.nested_comments, scs)
+        parts = pieces(sql, shell.db.dialect, shell.db.nested_comments, scs, info)
     shell.line_pieces = parts
     refuse_escape_from_single_transaction(shell, parts)
     if len(parts) == 1:
@@ -77,10 +81,10 @@ def dispatch_all(stmt: Statement, shell: Shell) -> Iterator[AbstractContextManag
         shell.line_pieces = parts[i + 1 :]
 
 
-def pieces_of_copy(sql: str) -> list[Piece]:
+def pieces_of_copy(sql: str, info: Classification | None = None) -> list[Piece]:
     from sqlshell.sqltext.pieces import piece
 
-    return [piece(sql, "")]
+    return [piece(sql, "", info)]
 
 
 def _one(part: Piece, shell: Shell, stmt: Statement) -> AbstractContextManager[Outcome]:

@@ -19,7 +19,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from sqlshell.errors import driver_error, one_line
-from sqlshell.sqltext.tags import leading_words
+from sqlshell.sqltext.classify import classified
 
 if TYPE_CHECKING:
     from sqlshell.sqltext.pieces import Piece
@@ -121,7 +121,7 @@ def explain(dialect: str, sql: str | None, error: BaseException | None) -> Endin
     """The likely end of the transaction, after ``sql`` succeeded (``error``
     None) or failed with ``error`` and left the server outside it."""
     who = _product(dialect)
-    first = (leading_words(sql, 1) or [""])[0] if sql else ""
+    first = classified(sql).verb if sql else ""
     if dialect in ("mysql", "mariadb"):
         if first in MYSQL_IMPLICIT_COMMIT:  # the commit comes first: it stands though the statement failed
             return Ending(Ended.COMMITTED, f"{who} committed the transaction implicitly: {first.upper()}")

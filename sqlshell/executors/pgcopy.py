@@ -21,14 +21,13 @@ from sqlshell.errors import UserError
 from sqlshell.executors.pgstream import wrap_error
 from sqlshell.output import echo
 from sqlshell.results import Outcome
-from sqlshell.sqltext.tags import leading_words
+from sqlshell.sqltext.classify import classified
 
-_TO_STDOUT = re.compile(r"\bto\s+stdout\b", re.IGNORECASE)
 _COPY_LINE = re.compile(r"\bline (\d+)\b")
 
 
 def is_copy_out(sql: str) -> bool:
-    return leading_words(sql, 1) == ["copy"] and _TO_STDOUT.search(sql) is not None
+    return classified(sql).copy_to_stdout
 
 
 def copy_in(conn: Connection, sql: str, data: str, data_line: int) -> Outcome:

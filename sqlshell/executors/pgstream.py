@@ -24,7 +24,6 @@ drops a dead connection.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,19 +35,13 @@ from sqlshell.driverconn import psycopg_of
 from sqlshell.output import echo
 from sqlshell.output.values import PG_JSON_OIDS, PG_NUMERIC_ARRAY_OIDS, PG_NUMERIC_OIDS
 from sqlshell.results import Column, Outcome
-from sqlshell.sqltext.tags import leading_words
-
-_ROW_VERBS = frozenset({"select", "values", "table", "show", "explain", "fetch"})
-_DML = re.compile(r"\b(insert|update|delete|merge)\b", re.IGNORECASE)
+from sqlshell.sqltext.classify import classified
 
 
 def streams_rows(sql: str) -> bool:
     """Statements that return rows and nothing else: these are streamed.
     (A WITH that changes data goes the ordinary way, its RETURNING rows are few.)"""
-    words = leading_words(sql, 1)
-    if not words:
-        return False
-    return words[0] in _ROW_VERBS or (words[0] == "with" and not _DML.search(sql))
+    return classified(sql).streams_rows
 
 
 def _cursor(conn: Connection, sql: str, factory: Any = None) -> Any:

@@ -39,7 +39,7 @@ from sqlshell.executors.sessiontxn import SessionCommands
 from sqlshell.output.streams import Output
 from sqlshell.results import Outcome
 from sqlshell.settings import Settings
-from sqlshell.sqltext.tags import leading_words
+from sqlshell.sqltext.classify import classified
 
 if TYPE_CHECKING:
     from sqlshell.sqltext.pieces import Piece
@@ -244,7 +244,7 @@ class SessionExecutor(SessionCommands):
         last = outcomes[-1]
         last.warnings += told
         last.notes += hints
-        if any(leading_words(text, 1) in (["create"], ["drop"], ["alter"]) for text in statements):
+        if any(classified(text).ddl for text in statements):
             last.warnings += self.tables_changed()
 
     def _ended_here(self, sql: str, after_error: bool = False) -> bool:
@@ -254,10 +254,8 @@ class SessionExecutor(SessionCommands):
         table yet (a SAVEPOINT does not begin one there), so only a statement
         that commits implicitly counts (after an error, read afresh: it may
         have failed before its commit)."""
-        if self.db.dialect in ("mysql", "mariadb"):
-            words = leading_words(sql, 1)
-            if not words or words[0] not in MYSQL_IMPLICIT_COMMIT:
-                return False
+        if self.db.dialect in ("mysql", "mariadb") and classified(sql).verb not in MYSQL_IMPLICIT_COMMIT:
+            return False
         return self.server_state(after_error) is ServerTxn.IDLE
 
     def _refuse_implicit_commit(self, sql: str) -> None:
@@ -265,10 +263,10 @@ class SessionExecutor(SessionCommands):
         implicitly would commit part of the script; refused before it runs."""
         if not self.settings.single_transaction or self.db.dialect not in ("mysql", "mariadb"):
             return
-        words = leading_words(sql, 1)
-        if words and words[0] in MYSQL_IMPLICIT_COMMIT:
+        verb = classified(sql).verb
+        if verb in MYSQL_IMPLICIT_COMMIT:
             raise UserError(
-                f"{words[0].upper()} is not allowed with --single-transaction: MariaDB commits it implicitly",
+                f"{verb.upper()} is not allowed with --single-transaction: MariaDB commits it implicitly",
                 "run it outside the script's transaction",
             )
 

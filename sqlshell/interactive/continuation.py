@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 
+from sqlshell.sqltext.classify import Classification
+from sqlshell.sqltext.copydata import SLASH_COPY_FROM_STDIN
+
 _TOKEN = re.compile(r"[Ee]'|'|\"|\$(?:[A-Za-z_\x80-\uffff][A-Za-z0-9_\x80-\uffff]*)?\$|--|/\*|\(|\)|;|\\")
 _ESTRING_END = re.compile(r"\\.|''|'", re.S)
 _STRING_END = re.compile(r"''|'")
@@ -19,8 +22,6 @@ _IDENT_BEFORE = re.compile(r"[A-Za-z0-9_$\x80-\uffff]\Z")
 
 STATEMENT = "-"  # a statement has begun
 COPY_DATA = "data"  # the data lines of COPY … FROM STDIN (psql's ">>" prompt)
-_COPY_FROM_STDIN = re.compile(r"\s*copy\b[^;]*\bfrom\s+std(?:in|out)\b", re.IGNORECASE)
-_SLASH_COPY_FROM_STDIN = re.compile(r"\\copy\s.*\bfrom\s+stdin\b", re.IGNORECASE)
 _COPY_END = re.compile(r"^\\\.\r?$\n?", re.MULTILINE)
 
 
@@ -70,7 +71,7 @@ def _scan(text: str, nested_comments: bool) -> str:
         elif tok == ";":
             if depth == 0:
                 pending = False
-                if _COPY_FROM_STDIN.match(text, start, m.start()):
+                if Classification(text[start : m.start()]).copy_from_stdin:
                     i = _skip_copy_data(text, i)  # data lines follow, up to a line "\."
                 start = i
         elif text[i : i + 1] in (";", ":"):  # \; and \: are text
@@ -124,7 +125,7 @@ def _skip_copy_data(text: str, i: int) -> int:
 def _skip_meta_line(text: str, i: int) -> int:
     """Past a meta-command's line (and \\copy … FROM STDIN's data lines)."""
     j = text.find("\n", i)
-    if j >= 0 and _SLASH_COPY_FROM_STDIN.match(text, i - 1, j):
+    if j >= 0 and SLASH_COPY_FROM_STDIN.match(text, i - 1, j):
         j = _skip_copy_data(text, j + 1) - 1
     return len(text) if j < 0 else j + 1
 

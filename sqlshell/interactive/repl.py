@@ -33,12 +33,10 @@ from sqlshell.querysend import is_watch
 from sqlshell.sqltext.destructive import destructive_reason
 from sqlshell.sqltext.source import text_statements
 from sqlshell.sqltext.split import Kind, Statement
-from sqlshell.sqltext.tags import leading_words
 from sqlshell.state import Shell
 
 __all__ = ["make_session", "run_repl"]
 
-_DDL = frozenset({"create", "alter", "drop"})
 # Meta-commands after which the tables may have changed (they run scripts, or say so).
 # (\connect needs nothing: a new database gets its own catalog.)
 _REFRESH_AFTER = frozenset({"\\i", "\\ir", "\\include", "\\include_relative", "\\e", "\\refresh"})
@@ -118,7 +116,7 @@ class _Loop:
             return True
         if not self.pipeline.conditions.active:
             return True  # a skipped \if branch: it will not run
-        reason = destructive_reason(stmt.text, self.shell.standard_conforming_strings())
+        reason = destructive_reason(stmt.text, self.shell.standard_conforming_strings(), stmt.info)
         if reason is None:
             return True
         answer = ask(f"{reason}: run it? [y/N] ")
@@ -128,11 +126,7 @@ class _Loop:
         """Keep completion's table and column names in step with DDL."""
         db = self.shell.db
         catalog_for(db)  # after \connect: start on the new database's names
-        if stmt.kind is Kind.META:
-            changed = parse_meta(stmt.text)[0] in _REFRESH_AFTER
-        else:
-            words = leading_words(stmt.text, 1)
-            changed = bool(words) and words[0] in _DDL
+        changed = parse_meta(stmt.text)[0] in _REFRESH_AFTER if stmt.kind is Kind.META else stmt.info.ddl
         idle = self.shell.txn().state == "idle"
         if changed:
             refresh(db)  # seen by other connections now if it autocommitted…

@@ -1,36 +1,23 @@
 """Which statements deserve an "are you sure?" at the interactive prompt:
 DROP, TRUNCATE, and DELETE or UPDATE without a WHERE clause.
 
-The leading keywords come from the same comment-skipping logic as command
-tags (``sqlshell.sqltext.tags.leading_words``); the WHERE is looked for at the top
-level only, outside strings, quoted names, comments and parentheses, so
-``update t set x = (select y from u where …)`` still counts as touching
-every row. Scripts never ask: only the REPL calls this.
+The leading keywords come from the statement's classification
+(``sqltext.classify``); the WHERE is looked for at the top level only, with
+the same tokenizer (``sqltext.words``: outside strings, quoted names, comments
+and parentheses), so ``update t set x = (select y from u where …)`` still
+counts as touching every row. Scripts never ask: only the REPL calls this.
 """
 
 from __future__ import annotations
 
 import re
 
-from sqlshell.interactive.sqlcontext import tokenize
-from sqlshell.sqltext.tags import leading_words
+from sqlshell.sqltext.classify import Classification
+from sqlshell.sqltext.words import tokens, top_level_words
 
 
 def has_top_level_where(sql: str) -> bool:
-    return "where" in _top_level_words(sql)
-
-
-def _top_level_words(sql: str) -> list[str]:
-    """The words outside parentheses, strings, quoted names and comments."""
-    depth, words = 0, []
-    for tok in tokenize(sql):
-        if tok.kind == "op" and tok.text == "(":
-            depth += 1
-        elif tok.kind == "op" and tok.text == ")":
-            depth = max(depth - 1, 0)
-        elif depth == 0 and tok.kind == "word":
-            words.append(tok.value)
-    return words
+    return "where" in top_level_words(sql)
 
 
 def _unfiltered_dml(sql: str) -> str | None:
@@ -38,36 +25,39 @@ def _unfiltered_dml(sql: str) -> str | None:
     common table expression, that has no WHERE at its own parenthesis level."""
     depth = 0
     open_dml: list[tuple[str, int, bool]] = []  # (verb, depth, seen_where)
-    for tok in tokenize(sql):
-        if tok.kind == "op" and tok.text == "(":
+    for tok in tokens(sql):
+        if tok == "(":
             depth += 1
-        elif tok.kind == "op" and tok.text == ")":
+        elif tok == ")":
             for verb, level, seen in open_dml:
                 if level == depth and not seen:
                     return verb
             open_dml = [d for d in open_dml if d[1] < depth]
             depth = max(depth - 1, 0)
-        elif tok.kind == "word" and tok.value in ("delete", "update"):
-            open_dml.append((tok.value, depth, False))
-        elif tok.kind == "word" and tok.value == "where":
+        elif tok in ("delete", "update"):
+            open_dml.append((tok, depth, False))
+        elif tok == "where":
             open_dml = [(v, lvl, seen or lvl == depth) for v, lvl, seen in open_dml]
     return next((verb for verb, _, seen in open_dml if not seen), None)
 
 
-def destructive_reason(sql: str, standard_strings: bool | None = None) -> str | None:
+def destructive_reason(
+    sql: str, standard_strings: bool | None = None, info: Classification | None = None
+) -> str | None:
     """Why the statement needs confirming, or None when it does not. A line of
     several statements (``insert …\\; delete from t``) asks when any of them would
     (``standard_strings``: how the server reads a backslash in a literal; None:
-    unknown, so every reading counts)."""
-    from sqlshell.sqltext.pieces import is_compound, split_texts
+    unknown, so every reading counts; ``info``: the classification of ``sql``
+    already made, if any)."""
+    from sqlshell.sqltext.pieces import is_single, split_texts
 
-    if is_compound(sql):
-        for text in split_texts(sql, None, True, standard_strings):
-            reason = _reason(text)
-            if reason is not None:
-                return reason
-        return None
-    return _reason(sql)
+    if is_single(sql, info):
+        return _reason(info if info is not None and info.text == sql else Classification(sql))
+    for text in split_texts(sql, None, True, standard_strings):
+        reason = _reason(Classification(text))
+        if reason is not None:
+            return reason
+    return None
 
 
 _EXPLAIN_ANALYZE = re.compile(
@@ -75,23 +65,20 @@ _EXPLAIN_ANALYZE = re.compile(
 )
 
 
-def _reason(sql: str) -> str | None:
-    words = leading_words(sql, 3)
-    if not words:
-        return None
-    verb = words[0]
+def _reason(info: Classification) -> str | None:
+    sql, verb = info.text, info.verb
     if verb == "explain":
         # EXPLAIN ANALYZE runs the statement it explains
         m = _EXPLAIN_ANALYZE.match(sql)
         if m is None:
             return None
         inner = _explained(sql)
-        return _reason(inner) if inner else None
+        return _reason(Classification(inner)) if inner else None
     if verb == "with":
-        dml = _unfiltered_dml(sql)
+        dml = _unfiltered_dml(sql) if info.with_dml is not None else None
         return f"{dml.upper()} without WHERE {'removes' if dml == 'delete' else 'changes'} every row" if dml else None
     if verb == "drop":
-        what = " ".join(w.upper() for w in words[:2])
+        what = " ".join(w.upper() for w in info.words[:2])
         return f"{what} removes it and everything in it"
     if verb == "truncate":
         return "TRUNCATE removes every row"

@@ -2,15 +2,17 @@
 
 A line may hold several statements joined by ``\\;`` (psql's way of sending
 them as one query), and a ``:NAME`` variable may expand to several. Every
-piece is classified here, once, and the result travels with it: whether it
-is a transaction verb (and which), whether it is destructive (the REPL asks
-first), whether the dialect commits an open transaction implicitly before
-running it (MariaDB/MySQL DDL), and whether it sets the isolation level of
-the transaction. Nothing else in the shell looks at a statement's words to
-decide these.
+piece is classified (``sqltext.classify``), once, and the result travels with
+it: whether it is a transaction verb (and which), whether it is destructive
+(the REPL asks first), whether the dialect commits an open transaction
+implicitly before running it (MariaDB/MySQL DDL), and whether it sets the
+isolation level of the transaction. Nothing else in the shell looks at a
+statement's words to decide these.
 
-Splitting again here is cheap: only a text with a ``;`` before its end is
-split, and the splitter is linear.
+A text the splitter read as one statement (no ``\\;``, no backslash that
+another reading of string escapes could take differently) is not split
+again; another text is split only when it has a ``;`` before its end (the
+splitter is linear).
 """
 
 from __future__ import annotations
@@ -18,23 +20,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sqlshell.sqltext.classify import Classification, remember
 from sqlshell.sqltext.destructive import destructive_reason
 from sqlshell.sqltext.split import Kind, Splitter
-from sqlshell.sqltext.tags import leading_words
-from sqlshell.sqltext.txnsql import TxnCommand, classify
-
-# MySQL/MariaDB commit an open transaction before these run ("Statements That
-# Cause an Implicit Commit" in the MySQL manual; MariaDB's is the same list).
-_IMPLICIT_COMMIT_VERBS = frozenset(
-    {"create", "alter", "drop", "rename", "truncate", "grant", "revoke", "lock", "unlock", "analyze", "optimize"}
-    | {"repair", "check", "flush", "reset", "install", "uninstall", "cache", "load"}
-)
-_SET_AUTOCOMMIT_ON = re.compile(r"^\s*set\s+(?:@@(?:session\.)?|session\s+)?autocommit\s*=\s*(?:1|on|true)\b", re.I)
-_SET_TXN_ISOLATION = re.compile(
-    r"^\s*set\s+(session\s+)?transaction\s+(?:.*\s)?isolation\s+level\s+"
-    r"(serializable|repeatable\s+read|read\s+committed|read\s+uncommitted)",
-    re.IGNORECASE | re.DOTALL,
-)
+from sqlshell.sqltext.txnsql import TxnCommand
 
 
 @dataclass(slots=True)  # (not frozen: a frozen dataclass's __init__ costs a call per field)
@@ -46,18 +35,16 @@ class Piece:
     implicit_commit: bool  # this dialect commits an open transaction before running it
     isolation: str | None  # SET [SESSION] TRANSACTION ISOLATION LEVEL …: the level named
     session_isolation: bool  # … with SESSION: the default of later transactions, not this one
+    info: Classification  # what the words say (of the text the server runs)
 
     @property
     def label(self) -> str:
         """The statement's first words, as a user would name it (``CREATE TABLE``)."""
-        words = leading_words(self.sql, 2)
-        if words and words[0] in ("create", "drop", "alter") and len(words) > 1:
-            return " ".join(words).upper()
-        return (words[0] if words else "statement").upper()
+        return self.info.label
 
     def destructive(self) -> str | None:
         """Why this piece deserves an "are you sure?", or None (only the REPL asks)."""
-        return destructive_reason(self.sql)
+        return destructive_reason(self.sql, info=self.info)
 
 
 def is_compound(sql: str) -> bool:
@@ -66,11 +53,26 @@ def is_compound(sql: str) -> bool:
     return sql.find(";", 0, end) >= 0
 
 
-def pieces(sql: str, dialect: str, nested_comments: bool = True, standard_strings: bool | None = None) -> list[Piece]:
+def is_single(sql: str, info: Classification | None) -> bool:
+    """Is ``sql`` surely one statement, whatever reading of escapes splits it?"""
+    if info is not None and info.single and "\\" not in sql:
+        return True
+    return not is_compound(sql)
+
+
+def pieces(
+    sql: str,
+    dialect: str,
+    nested_comments: bool = True,
+    standard_strings: bool | None = None,
+    info: Classification | None = None,
+) -> list[Piece]:
     """The statements of ``sql``, each classified once (``standard_strings``:
-    the server's standard_conforming_strings, where the dialect has it)."""
-    texts = split_texts(sql, dialect, nested_comments, standard_strings) if is_compound(sql) else [sql]
-    return [piece(text, dialect) for text in texts]
+    the server's standard_conforming_strings, where the dialect has it;
+    ``info``: the classification of ``sql`` the splitter made, if any)."""
+    if is_single(sql, info):
+        return [piece(sql, dialect, info)]
+    return [piece(text, dialect) for text in split_texts(sql, dialect, nested_comments, standard_strings)]
 
 
 def split_texts(
@@ -101,30 +103,17 @@ def split_texts(
 _MYSQL_RUN_COMMENT = re.compile(r"/\*M?!\d*")
 
 
-def piece(sql: str, dialect: str) -> Piece:
+def piece(sql: str, dialect: str, info: Classification | None = None) -> Piece:
+    """``sql`` classified for ``dialect`` (``info``: its classification, if made)."""
     mysql = dialect in ("mysql", "mariadb")
-    text = sql
     if mysql and "/*" in sql:  # classify what the server will run
-        text = _MYSQL_RUN_COMMENT.sub(" ", sql).replace("*/", " ")
-    txn = classify(text)
+        info = Classification(_MYSQL_RUN_COMMENT.sub(" ", sql).replace("*/", " "))
+    elif info is None or info.text != sql:
+        info = Classification(sql)
+    remember(info)  # the statement about to run: the executor will ask for it
+    txn = info.txn
     if txn is not None:  # BEGIN inside a transaction commits it first on MySQL
-        return Piece(sql, txn, mysql and txn.action == "begin", None, False)
-    m = _SET_TXN_ISOLATION.match(text)  # anchored: fails at once on other statements
-    isolation = " ".join(m.group(2).upper().split()) if m else None
-    implicit = mysql and _mysql_implicit_commit(text, leading_words(text, 3))
-    return Piece(sql, None, implicit, isolation, bool(m and m.group(1)))
-
-
-def _mysql_implicit_commit(sql: str, words: list[str]) -> bool:
-    if not words:
-        return False
-    verb = words[0]
-    if verb == "set":
-        return bool(_SET_AUTOCOMMIT_ON.match(sql))
-    if verb not in _IMPLICIT_COMMIT_VERBS:
-        return False
-    if verb in ("create", "drop") and len(words) > 1 and words[1] in ("temporary", "temp"):
-        return False  # CREATE/DROP TEMPORARY TABLE do not commit
-    if verb == "load" and len(words) > 1 and words[1] in ("data", "xml"):
-        return False
-    return not (verb == "check" and len(words) > 1 and words[1] != "table")
+        return Piece(sql, txn, mysql and txn.action == "begin", None, False, info)
+    isolation = info.isolation()
+    implicit = mysql and info.mysql_implicit_commit()
+    return Piece(sql, None, implicit, isolation[0] if isolation else None, bool(isolation and isolation[1]), info)

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
-from sqlshell.sqltext.split import Splitter, Statement
+from sqlshell.sqltext.split import Kind, Splitter, Statement
 
 CHUNK = 64 * 1024
 
@@ -82,7 +82,6 @@ def iter_text_statements(
     yield from splitter.iter_finish()
 
 
-_COPY_FROM_STDIN = re.compile(r"(?:\s|/\*.*?\*/)*copy\b[^;]*\bfrom\s+std(?:in|out)\b", re.IGNORECASE | re.DOTALL)
 _DATA_END = re.compile(r"^\\\.\r?$", re.MULTILINE)
 
 
@@ -102,7 +101,7 @@ class StdinData:
         data lines of its own gets the next block of standard input."""
         own_data = _DATA_END.search(text) is not None
         for stmt in iter_text_statements(text, nested_comments, server_strings):
-            if stmt.data == "" and not own_data and _COPY_FROM_STDIN.match(stmt.text):
+            if stmt.data == "" and not own_data and stmt.kind is Kind.SQL and stmt.info.copy_from_stdin:
                 first_line = self.lines_read + 1
                 stmt = dataclasses.replace(stmt, data=self.read_block(), data_line=first_line)
             yield stmt

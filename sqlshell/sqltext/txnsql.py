@@ -4,14 +4,16 @@
 SQLAlchemy's transaction bookkeeping and the shell's idea of the state would
 drift from the server's. The dispatcher routes them to the same operations
 as ``\\begin``/``\\commit``/``\\savepoint`` instead.
+
+The statement's words come from its classification (``sqltext.classify``);
+the patterns here only read the options of a statement already known to be
+transaction control.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-from sqlshell.sqltext.tags import leading_words
 
 _ISOLATION = re.compile(
     r"isolation\s+level\s+(serializable|repeatable\s+read|read\s+committed|read\s+uncommitted)", re.IGNORECASE
@@ -22,6 +24,9 @@ _SQLITE_MODE = re.compile(r"^\s*begin\s+(deferred|immediate|exclusive)\b", re.IG
 _NAME_AFTER = re.compile(
     r"(?:savepoint|to|release)\s+(?:savepoint\s+)?(\"(?:[^\"]|\"\")+\"|`(?:[^`]|``)+`|[^\s;]+)\s*;?\s*$", re.IGNORECASE
 )
+# The verbs a transaction command starts with: any other statement is told
+# apart from its first word alone.
+TXN_VERBS = frozenset({"begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release"})
 
 
 @dataclass(frozen=True)
@@ -47,9 +52,9 @@ def fold_name(word: str) -> str:
     return word.lower()
 
 
-def classify(sql: str) -> TxnCommand | None:
-    """The transaction command this statement is, or None for ordinary SQL."""
-    words = leading_words(sql, 4)
+def txn_command(words: list[str], sql: str) -> TxnCommand | None:
+    """The transaction command a statement is (``words``: its first words,
+    at least four when it has them), or None for ordinary SQL."""
     if not words:
         return None
     verb = words[0]
