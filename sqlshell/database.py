@@ -79,6 +79,10 @@ class Database:
                     # hstore values print as the server's text anyway; not asking the
                     # server about the type saves three statements on every start.
                     kwargs["use_native_hstore"] = False
+            if _state_readable(url):
+                # The reset-on-return rollback only where the driver says a transaction
+                # is open (_reset_open_transaction): an idle connection needs none.
+                kwargs["pool_reset_on_return"] = None
             self.engine: Engine = create_engine(url, **kwargs)
         except NoSuchModuleError as exc:
             raise ConnectError(
@@ -207,24 +211,47 @@ class Database:
         event.listen(self.engine, "before_cursor_execute", _mark_running)
         event.listen(self.engine, "after_cursor_execute", _remember_status)
         event.listen(self.engine.pool, "connect", _mark_checkin)  # a new connection needs no ping
-        event.listen(self.engine.pool, "checkin", _mark_checkin)
+        # One listener on every return (each is a call per engine-mode statement): psycopg
+        # and sqlite3 do it all in the reset they need anyway, others on checkin.
+        if not _state_readable(self.url):
+            event.listen(self.engine.pool, "checkin", self._checkin_pg if self.is_postgres else _mark_checkin)
         event.listen(self.engine.pool, "checkout", self._ping_if_idle)
+        if _state_readable(self.url):
+            event.listen(self.engine.pool, "reset", self._on_return)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_no_implicit_begin)
             event.listen(self.engine, "begin", _sqlite_begin)
         elif self.is_postgres:
             event.listen(self.engine, "connect", _pg_text_json)
             event.listen(self.engine, "connect", self._pg_notices)
-            event.listen(self.engine.pool, "checkin", self._remember_parameters)
         elif self.dialect in ("mysql", "mariadb"):
             event.listen(self.engine, "after_cursor_execute", _remember_warnings)
+
+    def _on_return(self, dbapi_connection: Any, record: Any, state: Any) -> None:
+        """psycopg and sqlite3: the pool's rollback-on-return, skipped when the
+        driver's own state says no transaction is open (the rollback would send
+        nothing and change nothing; in engine mode it ran through the driver's
+        machinery after every statement); anything else (open, failed, unknown)
+        is rolled back, as SQLAlchemy's default reset does, and a failure goes
+        to the pool, which then discards the connection. Then what the checkin
+        listener does for other drivers: the time, and the server's strings."""
+        if dbapi_connection is None:
+            return
+        if not state.transaction_was_reset and state.asyncio_safe and not _idle(dbapi_connection, self.is_postgres):
+            dbapi_connection.rollback()
+        record.info["sqlshell.checkin"] = time.monotonic()
+        if self.is_postgres:
+            value = _pg_standard_strings(dbapi_connection)
+            if value is not None:
+                self.standard_strings = value
 
     def _pg_notices(self, dbapi_connection: Any, record: Any) -> None:
         """psycopg's notice handler: NOTICE and WARNING messages, as psql shows
         them, reach stderr while the statement runs (no query of our own)."""
         dbapi_connection.add_notice_handler(lambda diag: self.notice_to(server_message(diag)))
 
-    def _remember_parameters(self, dbapi_connection: Any, record: Any) -> None:
+    def _checkin_pg(self, dbapi_connection: Any, record: Any) -> None:
+        _mark_checkin(dbapi_connection, record)
         if dbapi_connection is not None:  # None: the connection was invalidated
             from sqlshell.sqltext.serverparams import standard_strings
 
@@ -234,6 +261,33 @@ class Database:
 
 
 PING_AFTER_IDLE = 0.5  # seconds a pooled connection may rest before it is pinged again
+
+
+def _state_readable(url: URL) -> bool:
+    """Drivers whose transaction state is read from the protocol (serverstate):
+    psycopg and sqlite3."""
+    return url.get_backend_name() == "sqlite" or (
+        url.get_backend_name() == "postgresql" and url.get_driver_name() == "psycopg"
+    )
+
+
+def _idle(dbapi_connection: Any, postgres: bool) -> bool:
+    """No transaction open, as the driver last heard (psycopg: libpq's status; sqlite3: its flag)."""
+    try:
+        if postgres:
+            return bool(dbapi_connection.pgconn.transaction_status == 0)  # PQTRANS_IDLE
+        return not dbapi_connection.in_transaction
+    except Exception:  # closed: the rollback will say what it can
+        return False
+
+
+def _pg_standard_strings(dbapi_connection: Any) -> bool | None:
+    """serverparams.standard_strings, read from libpq directly (every return in engine mode)."""
+    try:
+        value = dbapi_connection.pgconn.parameter_status(b"standard_conforming_strings")
+    except Exception:  # a closed connection
+        return None
+    return None if value is None else bytes(value).lower() == b"on"
 
 
 def _stderr_line(text: str) -> None:

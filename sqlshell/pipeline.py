@@ -178,6 +178,10 @@ class Pipeline:
 
     def run(self, statements: Iterable[Statement]) -> ExitStatus:
         """Run a script's statements; stops at the first failure when on-error is stop."""
+        if self.shell.settings.single_transaction:  # on PostgreSQL: runs of plain statements pipelined
+            from sqlshell.executors.pgpipeline import batched
+
+            statements = batched(self, statements)
         try:
             for stmt in statements:
                 ok = self.execute(stmt)

@@ -21,7 +21,7 @@ from sqlshell.database import STATUS_KEY, WARNINGS_KEY
 from sqlshell.driverconn import dbapi
 from sqlshell.errors import UserError
 from sqlshell.executors.pgcopy import copy_in, copy_out, is_copy_out
-from sqlshell.executors.pgstream import execute_plain, stream_statement, streams_rows
+from sqlshell.executors.pgstream import PIPELINED, execute_plain, stream_statement, streams_rows
 from sqlshell.output.values import PG_JSON_OIDS, PG_NUMERIC_ARRAY_OIDS, PG_NUMERIC_OIDS
 from sqlshell.results import Column, Outcome
 from sqlshell.sqltext.tags import derive_tag
@@ -35,15 +35,26 @@ def run_statement(
 ) -> Outcome:
     """Execute ``sql``; rows (if any) are fetched lazily in batches by the renderer.
     ``copy_data``: the lines a ``COPY … FROM STDIN`` reads."""
-    psycopg = conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
+    dialect = conn.dialect
+    psycopg = dialect.name == "postgresql" and dialect.driver == "psycopg"
     if copy_data is not None or (psycopg and is_copy_out(sql)):
         if not psycopg:
             raise UserError("COPY … FROM STDIN / TO STDOUT needs PostgreSQL through psycopg", "use INSERT instead")
         return copy_out(conn, sql) if copy_data is None else copy_in(conn, sql, copy_data, data_line)
     if psycopg:
+        if PIPELINED:  # it may have run in -1's pipeline already (pgpipeline.batched)
+            from sqlshell.executors.pgpipeline import take
+
+            if (ready := take(conn, sql)) is not None:
+                return ready
         if streams_rows(sql):
             return stream_statement(conn, sql, batch_size)
         return execute_plain(conn, sql, batch_size)
+    if dialect.name == "sqlite":
+        from sqlshell.executors import sqlitedirect
+
+        if sqlitedirect.usable(conn):
+            return sqlitedirect.execute(conn, sql, batch_size)
     conn.info.pop(STATUS_KEY, None)
     result: CursorResult[Any] = conn.exec_driver_sql(sql, execution_options=_RAW)
     status: str | None = conn.info.get(STATUS_KEY)

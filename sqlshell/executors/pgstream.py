@@ -24,6 +24,7 @@ drops a dead connection.
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,6 +37,10 @@ from sqlshell.output import echo
 from sqlshell.output.values import PG_JSON_OIDS, PG_NUMERIC_ARRAY_OIDS, PG_NUMERIC_OIDS
 from sqlshell.results import Column, Outcome
 from sqlshell.sqltext.classify import classified
+
+# Statements that already ran in -1's pipeline, in order: (text, tag). Kept here,
+# where run_statement looks on every statement, so pgpipeline loads only for -1.
+PIPELINED: deque[tuple[str, str]] = deque()
 
 
 def streams_rows(sql: str) -> bool:
@@ -53,23 +58,40 @@ def _cursor(conn: Connection, sql: str, factory: Any = None) -> Any:
 
 def execute_plain(conn: Connection, sql: str, batch_size: int) -> Outcome:
     """One statement that is not a plain query (DDL, DML, SET, CALL …); the
-    few rows of an INSERT … RETURNING come back with it."""
-    cursor = _cursor(conn, sql)
+    few rows of an INSERT … RETURNING come back with it. It runs on the
+    connection's one reused cursor (``_plain_cursor``): a new psycopg cursor
+    per statement was a fifth of a script's client time."""
+    dbapi_conn = psycopg_of(conn)
+    echo.sent(conn, sql)
+    running.connection = dbapi_conn  # what Ctrl-C cancels (SQLAlchemy's execute events don't fire here)
+    cursor = _plain_cursor(dbapi_conn)
     try:
         cursor.execute(sql)
     except Exception as exc:
-        cursor.close()
         raise wrap_error(conn, sql, exc, cursor) from exc
-    tag, description = cursor.statusmessage, cursor.description
-    if description is not None:
-        _load_as_text(cursor)  # only a statement with rows pays for it (psycopg applies it to the fetch)
-    rows = cursor.fetchall() if description is not None else []
-    cursor.close()  # (forgets the description: read above)
     running.connection = None  # all fetched: Ctrl-C while printing interrupts the printing
+    description = cursor.description
     if description is None:
-        return Outcome(tag=tag)
+        return Outcome(tag=cursor.statusmessage)
+    tag, rows = cursor.statusmessage, cursor.fetchall()
     batches = [rows[i : i + batch_size] for i in range(0, len(rows), batch_size)]
     return Outcome(columns=_columns(description), batches=batches, tag=tag)
+
+
+_PLAIN_CURSOR = "_sqlshell_plain_cursor"  # attribute of the psycopg connection
+
+
+def _plain_cursor(dbapi_conn: Any) -> Any:
+    """The psycopg connection's cursor for statements without a stream: made
+    once (with the text loaders), kept on the connection, so it lives and dies
+    with it (an invalidated connection takes it along). Its result stays until
+    the next statement replaces it: the few rows of a RETURNING at most."""
+    cursor = getattr(dbapi_conn, _PLAIN_CURSOR, None)
+    if cursor is None or cursor.closed:
+        cursor = dbapi_conn.cursor()
+        _load_as_text(cursor)
+        setattr(dbapi_conn, _PLAIN_CURSOR, cursor)
+    return cursor
 
 
 def _columns(description: Any) -> list[Column]:
