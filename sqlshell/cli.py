@@ -195,10 +195,9 @@ def cli(
     if not no_config:
         mode = apply_config_file(settings, mode)
     apply_output_flags(settings, order, fmt, tuples_only, field_separator, expanded)
-    if debug:
-        from sqlshell import debuglog
+    from sqlshell import debuglog
 
-        debuglog.enable()
+    debuglog.enable() if debug else debuglog.silence_drivers()
 
     def run() -> ExitStatus:
         server, url_text = server_options(url, username_arg, host, port, username, dbname)
