@@ -298,9 +298,12 @@ def test_psycopg_log_lines_stay_off_stderr_without_debug(tmp_path: Path) -> None
     probe = (
         "import logging, sys\n"
         "from sqlshell.cli import cli\n"
-        f"cli.main([{str(tmp_path / 'x.db')!r}, '-c', 'select 1'], standalone_mode=False)\n"
-        "logging.getLogger('psycopg').warning('error ignored terminating <psycopg.Pipeline [BAD]>')\n"
+        "try:\n"
+        f"    cli.main([{str(tmp_path / 'x.db')!r}, '-c', 'select 1'], standalone_mode=False)\n"
+        "finally:\n"
+        "    logging.getLogger('psycopg').warning('error ignored terminating <psycopg.Pipeline [BAD]>')\n"
+        "    print('warned', file=sys.stderr)\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "(1 row)" in done.stdout
-    assert "error ignored" not in done.stderr
+    assert done.stderr == "warned\n"  # and nothing from psycopg before it
