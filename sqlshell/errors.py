@@ -27,12 +27,12 @@ class UserError(Exception):
         return f"{self.message} ({self.hint})" if self.hint else self.message
 
 
+class OpenWork(UserError):
+    """A mode change or reconnect would drop open work (``openwork`` decides)."""
+
+
 class ConnectError(UserError):
     """The database cannot be reached: exit code 2 in scripts."""
-
-
-class OpenWork(UserError):
-    """A mode change, reconnect or exit would drop an open transaction."""
 
 
 class InputError(Exception):

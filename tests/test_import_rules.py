@@ -27,14 +27,16 @@ lower one, never a higher one:
    ``ShellView`` (``observe/view.py``, protocols the Shell matches by its
    shape), never the Shell itself; ``\\pool``'s rows take the engine and who
    holds which connection.
-7. state: the Shell.
+7. state: the Shell, and ``openwork`` (what happens to open work at the end
+   of input, on quit, a mode switch or ``\\connect``: the shell asks it).
 8. commands: the meta-commands; they return ``Outcome`` s (statements to run
    included) and never call the pipeline. ``commands.all.build_registry``
    imports every command module; the registry module imports none.
 9. running: dispatch, querysend (its senders take the pipeline as a
    ``Runner`` protocol) and the pipeline.
-10. front: the REPL (``interactive/``), the CLI and ``__main__``: they build
-    the registry and the Shell and hand them in.
+10. front: the REPL (``interactive/``), the CLI (cli, cliopts, and
+    scriptrun, which feeds the options' scripts to the pipeline) and
+    ``__main__``: they build the registry and the Shell and hand them in.
 """
 
 from __future__ import annotations
@@ -73,10 +75,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("database", ("database", "observe.poolwatch")),
     ("executors", ("executors.*",)),
     ("observe", ("observe.*",)),
-    ("state", ("state",)),
+    ("state", ("state", "openwork")),
     ("commands", ("commands.*",)),
     ("running", ("dispatch", "querysend", "pipeline")),
-    ("front", ("interactive.*", "cli", "cliopts", "__main__")),
+    ("front", ("interactive.*", "cli", "cliopts", "scriptrun", "__main__")),
 ]
 
 Graph = dict[str, set[str]]

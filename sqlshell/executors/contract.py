@@ -102,7 +102,9 @@ class Transactional(Executor, Protocol):
 
     next_isolation: str | None  # \\isolation LEVEL: for the next transaction only
     default_isolation: str
-    on_error_rollback: bool
+
+    @property
+    def on_error_rollback(self) -> bool: ...  # read from the run's Settings
 
     @property
     def in_transaction(self) -> bool: ...

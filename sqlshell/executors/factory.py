@@ -40,7 +40,7 @@ def executor_for(
     if mode is Mode.CONNECTION:
         from sqlshell.executors.connection import ConnectionExecutor
 
-        return ConnectionExecutor(db, on_error_rollback=settings.on_error_rollback, conn=held)
+        return ConnectionExecutor(db, settings, conn=held)
     if mode is Mode.SESSION:
         from sqlshell.executors.session import SessionExecutor
 
