@@ -83,7 +83,7 @@ class Pipeline:
             self.failures += 1
         shell.story.record(shell, stmt, ok, outcome)  # \txn: O(1), and nothing outside a transaction
         if shell.settings.timing and stmt.kind is Kind.SQL:  # psql times statements, not meta-commands
-            shell.output.note(f"Time: {(time.perf_counter() - started) * 1000:.3f} ms")
+            shell.output.timing(f"Time: {(time.perf_counter() - started) * 1000:.3f} ms")
         if not told:
             self._report_state(stmt, ok)
         return ok
