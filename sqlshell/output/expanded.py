@@ -59,6 +59,6 @@ def write_expanded(m: Measured, spill: Spill, opts: RenderOptions, write: Write)
                         text += " " * (dwidth - display_width(text)) + "+"
                     out.append((head if k == 0 else blank) + " | " + text + "\n")
         write("".join(out))
-    if m.count == 0:
-        write(footer(0, opts))
+    if m.count == 0 or not m.names:  # psql's "no cells" case: the footer alone, even for rows of no columns
+        write(footer(m.count, opts))
     write("\n")
