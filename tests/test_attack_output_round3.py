@@ -182,3 +182,23 @@ def test_a_lone_g_sends_the_previous_statement_again(tmp_path: Path) -> None:
     psql, mine = _both("select 1 as a;\n\\g\n\\gx\n", url, tmp_path)
     assert psql.returncode == mine.returncode == 0, mine.stderr
     assert mine.stdout == psql.stdout
+
+
+# -- \copy … to pstdout under \o -------------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="sqltext/copyargs.py reads pstdout as stdout; commands/copyio.py writes to \\o")
+def test_copy_to_pstdout_goes_to_standard_output_even_under_o(tmp_path: Path) -> None:
+    """``\\o FILE`` then ``\\copy (select 3) to pstdout``: psql writes the data to
+    its standard output and the ``COPY 1`` tag to the \\o file; sqlshell wrote
+    the data into the file."""
+    url = _need_psql()
+    results = []
+    for tool in (["psql", "-X", "-d", url], [sys.executable, "-m", "sqlshell", url, "-X"]):
+        target = tmp_path / "o.txt"
+        script = tmp_path / "s.sql"
+        script.write_text(f"\\o {target}\n\\copy (select 3, 'c') to pstdout\n\\o\n")
+        run = subprocess.run([*tool, "-f", str(script)], capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        results.append((run.stdout, target.read_text()))
+    assert results[1] == results[0] == ("3\tc\n", "COPY 1\n")
