@@ -24,6 +24,7 @@ from sqlshell.observe.trace import Tracer
 from sqlshell.observe.txnstory import Story
 from sqlshell.output.streams import Output
 from sqlshell.settings import Settings
+from sqlshell.sqltext.serverparams import standard_strings
 
 if TYPE_CHECKING:
     from sqlshell.executors.connection import ConnectionExecutor
@@ -197,8 +198,6 @@ class Shell:
         The splitter follows it, as psql's lexer does. None: not PostgreSQL, or unknown."""
         if not self.db.is_postgres:
             return None
-        from sqlshell.sqltext.serverparams import standard_strings
-
         driver = None
         try:
             if self.held is not None:
