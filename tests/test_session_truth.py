@@ -377,9 +377,11 @@ def test_a_lost_connection_never_crashes_and_is_told_once(
         assert sh.pipeline.failures == 0 and code is ExitStatus.OK
     elif command == "\\commit":
         assert "COMMIT" not in out
-        assert "COMMIT failed, and the connection is gone: whether the transaction (1 flushed object)" in err
-        assert "committed cannot be known; check the data" in err
+        # the flush of id=4 before COMMIT met the dead connection: COMMIT was never sent
+        assert "COMMIT failed (its flush lost the connection): the transaction was not committed" in err
+        assert "1 flushed object and the staged objects are lost" in err and "cannot be known" not in err
         assert sh.pipeline.failures == 1 and code is ExitStatus.STATEMENT_FAILED
+        assert count(txn_observer, rows) == 2  # id=3 (flushed) and id=4 (staged) were not committed
     elif command:  # told once, naming the flushed work; the end of input rolls back and exits 1
         assert everything.count("and the transaction with it, taking 1 flushed object") == 1, everything
         assert prompt.endswith("!> ")

@@ -34,9 +34,9 @@ from sqlshell.database import BEGIN_KEY, Database
 from sqlshell.errors import UserError
 from sqlshell.executors.common import run_statement
 from sqlshell.executors.compound import run_compound
-from sqlshell.executors.connfollow import OPEN, FollowsServer
+from sqlshell.executors.connfollow import OPEN, FollowsServer, touches_savepoints
 from sqlshell.executors.contract import IDLE, TxnSnapshot
-from sqlshell.executors.ended import ends, first_line
+from sqlshell.executors.ended import CLOSED_WHILE_IDLE, closed_while_idle, ends, first_line
 from sqlshell.executors.serverstate import ServerTxn
 from sqlshell.executors.transactional import NO_TRANSACTION, Savepoint
 from sqlshell.results import Outcome
@@ -78,6 +78,7 @@ class ConnectionExecutor(FollowsServer):
         self.drift = []  # what the server did behind the shell's back, to be told
         if conn is not None and self.server() in OPEN:
             self._adopt()
+            self.adopted_blind = True  # follow() learns the line next
 
     def close(self, reset: bool = False) -> str | None:
         """Give the connection back to the pool (the caller has dealt with any
@@ -128,14 +129,18 @@ class ConnectionExecutor(FollowsServer):
     def snapshot(self) -> TxnSnapshot:
         if self.txn is None:
             return IDLE
+        if not self.lost and self.conn.invalidated:  # gone with no statement to find it (a Ctrl-C)
+            self.lost = True
         return self._open_snapshot(self.lost, maybe_committed=self.maybe_committed)
 
     # -- statements -----------------------------------------------------------
 
     @contextmanager
     def run(self, sql: str, copy_data: str | None = None, data_line: int = 0) -> Iterator[Outcome]:
+        self.failed_at = 0  # the line's pieces come one by one: this one is the first of the rest
         with self._statement():
             yield run_statement(self.conn, sql, copy_data=copy_data, data_line=data_line)
+        self.failed_at = None
 
     @contextmanager
     def run_many(
@@ -143,20 +148,31 @@ class ConnectionExecutor(FollowsServer):
     ) -> Iterator[list[Outcome]]:
         """A compound line as one query string (PostgreSQL: as psql sends it);
         the savepoints it set or released are followed. ``outcomes``: see run_compound."""
-        with self._statement():
+        outcomes = [] if outcomes is None else outcomes
+        # a line that sets or releases savepoints itself gets no implicit one (psql
+        # neither releases its own then): RELEASE of an older savepoint takes the
+        # implicit one with it, and releasing the implicit one takes the line's
+        implicit = not any(touches_savepoints(p) for p in parts)
+        with self._statement(implicit):
             try:
-                outcomes = run_compound(self.conn, sql, outcomes)
-            except DBAPIError:
+                run_compound(self.conn, sql, outcomes)
+            except DBAPIError as exc:
+                self.failed_at = len(outcomes)  # the results before the failed statement came back
+                if not implicit and self.on_error_rollback and self.txn is not None:
+                    exc.add_note("on-error-rollback: no implicit savepoint around a line with savepoint commands")
                 # PostgreSQL ran the line's COMMIT before the connection died, or not:
                 # which cannot be known, so the loss must not be told as a rollback
                 if self.txn is not None and self.conn.invalidated and any(ends(p) for p in parts):
                     self.maybe_committed = True
+                if self.txn is not None and not self.conn.invalidated:
+                    self._follow_savepoints(parts[: len(outcomes)])  # those before the failed one ran
                 raise
             self._follow_savepoints(parts)
             yield outcomes
 
     @contextmanager
-    def _statement(self) -> Iterator[None]:
+    def _statement(self, implicit: bool = True) -> Iterator[None]:
+        """One statement (or compound line); ``implicit``: on-error-rollback may wrap it."""
         if self.lost:
             raise UserError("the transaction was lost with its connection; this statement was not run", LOST_HINT)
         if self.txn is None:
@@ -177,15 +193,15 @@ class ConnectionExecutor(FollowsServer):
                 if not self.conn.invalidated and self.conn.in_transaction() and self.server() not in OPEN:
                     self.conn.commit()
             return
-        implicit = self._implicit_savepoint(self.conn)
+        implicit_sp = self._implicit_savepoint(self.conn) if implicit else None
         self.statements += 1
         try:
             yield
         except DBAPIError as exc:
-            self._after_error(exc, implicit)
+            self._after_error(exc, implicit_sp)
             raise
-        if implicit is not None and implicit.is_active and self.server() is ServerTxn.OPEN:
-            implicit.commit()
+        if implicit_sp is not None and implicit_sp.is_active and self.server() is ServerTxn.OPEN:
+            implicit_sp.commit()
 
     def _after_error(self, exc: DBAPIError, implicit: NestedTransaction | None) -> None:
         if exc.connection_invalidated or self.conn.invalidated:
@@ -218,31 +234,25 @@ class ConnectionExecutor(FollowsServer):
         self.conn.execution_options(**options)
         if sqlite_mode and self.db.is_sqlite:
             self.conn.info[BEGIN_KEY] = f"BEGIN {sqlite_mode}"
-        self.txn = self.conn.begin()
-        # The drivers begin lazily; the server must be in the transaction now, as
-        # after psql's BEGIN, so what it shows (pg_stat_activity, the state read
-        # after this command) is the transaction the prompt shows.
-        if self.db.is_postgres:
-            self._begin_now_psycopg()
-        elif self.db.dialect in ("mysql", "mariadb"):
-            self.conn.exec_driver_sql("START TRANSACTION READ ONLY" if read_only else "START TRANSACTION")
+        try:
+            self.txn = self.conn.begin()
+            # The drivers begin lazily; the server must be in the transaction now, as
+            # after psql's BEGIN, so what it shows (pg_stat_activity, the state read
+            # after this command) is the transaction the prompt shows.
+            if self.db.is_postgres:
+                self._begin_now_psycopg()
+            elif self.db.dialect in ("mysql", "mariadb"):
+                self.conn.exec_driver_sql("START TRANSACTION READ ONLY" if read_only else "START TRANSACTION")
+        except (SQLAlchemyError, UserError):  # SQLite's "database is locked": no transaction was begun
+            self.txn = None
+            if not self.conn.invalidated:
+                self._autocommit()
+            raise
         self.next_isolation = None
         self.isolation = level
         self.started = time.monotonic()
         self.statements = 0
         return Outcome(tag="BEGIN")
-
-    def _begin_now_psycopg(self) -> None:
-        """psycopg sends BEGIN before the next statement: an empty one (no
-        statement at all for the server) makes it send it now."""
-        try:
-            dbapi: Any = self.conn.connection.dbapi_connection  # psycopg's Connection
-            with dbapi.cursor() as cursor:
-                cursor.execute("")
-        except Exception as exc:
-            self._quiet(self.conn.rollback)
-            self.txn = None
-            raise UserError(f"BEGIN failed: {first_line(exc)}") from exc
 
     def commit(self) -> Outcome:
         if self.txn is None:
@@ -266,7 +276,7 @@ class ConnectionExecutor(FollowsServer):
         try:
             self._end(self.txn.commit, on_error=self._commit_failed)
         except DBAPIError as exc:
-            exc.add_note(self._commit_outcome)
+            exc.add_note(CLOSED_WHILE_IDLE if closed_while_idle(exc) else self._commit_outcome)
             raise
         except KeyboardInterrupt as exc:
             raise UserError(f"COMMIT was interrupted: {self._commit_outcome}") from exc
@@ -298,15 +308,15 @@ class ConnectionExecutor(FollowsServer):
     def rollback(self) -> Outcome:
         if self.txn is None:
             return Outcome(tag="ROLLBACK", warnings=[NO_TRANSACTION])
-        lost = self.lost
-        self._end(self.txn.rollback)
-        notes = ["the lost transaction is acknowledged; a new connection is open"] if lost else []
+        notes = ["the lost transaction is acknowledged; a new connection is open"] if self.lost else []
+        try:
+            self._end(self.txn.rollback)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            # found only now (_end has opened a new connection): what was asked for happened
+            notes = ["the connection was lost: the server rolled back when it went; a new connection is open"]
         return Outcome(tag="ROLLBACK", notes=notes)
-
-    @staticmethod
-    def _quiet(finish: Any) -> None:
-        with contextlib.suppress(Exception):
-            finish()
 
     def _end(self, finish: Callable[[], Any], on_error: Callable[[], None] | None = None) -> None:
         """Commit or roll back the root transaction, then return to AUTOCOMMIT,
@@ -329,13 +339,17 @@ class ConnectionExecutor(FollowsServer):
             if self.lost or self.conn.invalidated:
                 self._reopen()
             else:
-                if self.conn.get_transaction() is not None:  # a failed COMMIT leaves it to be rolled back
-                    self._quiet(self.conn.rollback)
-                self.conn.info.pop(BEGIN_KEY, None)
-                options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"}
-                if self._read_only:
-                    options["postgresql_readonly"] = self._read_only = False
-                self.conn.execution_options(**options)
+                self._autocommit()
+
+    def _autocommit(self) -> None:
+        """Back to AUTOCOMMIT after a transaction, or a BEGIN that failed."""
+        if self.conn.get_transaction() is not None:  # a failed COMMIT leaves it to be rolled back
+            self._quiet(self.conn.rollback)
+        self.conn.info.pop(BEGIN_KEY, None)
+        options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"}
+        if self._read_only:
+            options["postgresql_readonly"] = self._read_only = False
+        self.conn.execution_options(**options)
 
     def _reopen(self) -> None:
         with contextlib.suppress(Exception):  # the old connection is unusable; closing is best effort
@@ -366,8 +380,11 @@ class ConnectionExecutor(FollowsServer):
 
     def _level_savepoint(self, name: str) -> Outcome:
         self._send(f"SAVEPOINT {self._quoted(name)}", "SAVEPOINT")
-        # the server moves the name to the new savepoint
-        self.savepoints = [sp for sp in self.savepoints if sp.name != name] + [Savepoint(name, None)]
+        # MariaDB moves the name to the new savepoint; PostgreSQL and SQLite keep
+        # both (RELEASE and ROLLBACK TO find the newer)
+        if self.db.dialect in ("mysql", "mariadb"):
+            self.savepoints = [sp for sp in self.savepoints if sp.name != name]
+        self.savepoints.append(Savepoint(name, None))
         return Outcome(tag="SAVEPOINT")
 
     def _level_release(self, idx: int) -> Outcome:

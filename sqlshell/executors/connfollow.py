@@ -12,12 +12,14 @@ happened is kept in ``drift`` and told once, in ``ended``'s words.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from sqlshell.errors import UserError
 from sqlshell.executors import serverstate
-from sqlshell.executors.ended import ended_why, opened_why, rolls_back
+from sqlshell.executors.ended import ended_why, first_line, opened_why, rolls_back
 from sqlshell.executors.serverstate import ServerTxn
 from sqlshell.executors.transactional import Savepoint, TransactionRules
 
@@ -43,9 +45,17 @@ class FollowsServer(TransactionRules[None]):
     loss_told: bool
     maybe_committed: bool  # lost in a line after its COMMIT: the outcome is unknown
     drift: list[str]  # what the server did behind the shell's back, to be told
+    failed_at: int | None = None  # the piece of the line that failed (pieces after it never ran)
+    adopted_blind = False  # taken on from engine mode before the line that opened it was known
 
     def _end(self, finish: Callable[[], Any], on_error: Callable[[], None] | None = None) -> None:
         raise NotImplementedError
+
+    @staticmethod
+    def _quiet(finish: Any) -> None:
+        """Best effort: the connection may be gone already."""
+        with contextlib.suppress(Exception):
+            finish()
 
     def server(self, after_error: bool = False) -> ServerTxn:
         """Where the server says the transaction stands (a driver attribute, no query;
@@ -63,6 +73,7 @@ class FollowsServer(TransactionRules[None]):
     def follow(self, cause: Sequence[Piece] = (), error: BaseException | None = None) -> None:
         """Read the server's state and follow it when it differs from the shell's
         (``cause``: the statements just run; ``error``: how they failed, if they did)."""
+        failed_at, self.failed_at = self.failed_at, None
         if self.lost:
             return
         state = self.server(after_error=error is not None)
@@ -77,12 +88,15 @@ class FollowsServer(TransactionRules[None]):
             # documented to roll the whole transaction back
             state = ServerTxn.IDLE
         if self.txn is not None and state is ServerTxn.IDLE:
-            why = ended_why(self.db.dialect, cause, error)
+            why = ended_why(self.db.dialect, cause, error, failed_at)
             self._end(self.txn.rollback)  # the server has no transaction: nothing is sent
             self.drift.append(f"{why}; the shell is back to autocommit")
         elif self.txn is None and state in OPEN:
-            self._adopt(cause)
+            self._adopt(_ran(cause, error, failed_at))
             self.drift.append(opened_why(cause))
+        elif self.adopted_blind and self.txn is not None:  # handed over by engine mode: now the line is known
+            self._adopt(_ran(cause, error, failed_at))
+        self.adopted_blind = False
         if error is None:
             self._follow_isolation(cause)
 
@@ -99,16 +113,32 @@ class FollowsServer(TransactionRules[None]):
                 elif not self.db.is_postgres:  # MySQL: SET TRANSACTION is for the next one
                     self.next_isolation = piece.isolation
 
-    def _adopt(self, cause: Sequence[Piece] = ()) -> None:
+    def _adopt(self, ran: Sequence[Piece] = ()) -> None:
         """Take on a transaction the server opened (a BEGIN inside a compound line):
         the connection stays in AUTOCOMMIT, where SQLAlchemy's commit and
-        rollback are the driver's, which end the server's transaction."""
+        rollback are the driver's, which end the server's transaction. What ran
+        of the line after its BEGIN is in the transaction: its statements and savepoints."""
         self.txn = self.conn.get_transaction() or self.conn.begin()
-        begin = next((p.txn for p in cause if p.txn is not None and p.txn.action == "begin"), None)
+        starts = [i for i, p in enumerate(ran) if p.txn is not None and p.txn.action == "begin"]
+        inside = ran[starts[-1] :] if starts else ran
+        begin = inside[0].txn if starts else None
         self.isolation = (begin.isolation if begin else None) or self.default_isolation
         self.started = time.monotonic()
-        self.statements = 0
-        self.savepoints = []
+        self.statements = sum(1 for p in inside if p.txn is None)
+        replaces = self.db.dialect in ("mysql", "mariadb")
+        self.savepoints = [Savepoint(n, None) for n in savepoints_after([], inside, replaces)]
+
+    def _begin_now_psycopg(self) -> None:
+        """psycopg sends BEGIN before the next statement: an empty one (no
+        statement at all for the server) makes it send it now."""
+        try:
+            dbapi: Any = self.conn.connection.dbapi_connection  # psycopg's Connection
+            with dbapi.cursor() as cursor:
+                cursor.execute("")
+        except Exception as exc:
+            self._quiet(self.conn.rollback)
+            self.txn = None
+            raise UserError(f"BEGIN failed: {first_line(exc)}") from exc
 
     def take_drift(self) -> list[str]:
         told, self.drift = self.drift, []
@@ -124,11 +154,26 @@ class FollowsServer(TransactionRules[None]):
 
     def _follow_savepoints(self, parts: Sequence[Piece]) -> None:
         """The savepoints a compound line set, released or rolled back to."""
-        self.savepoints = [Savepoint(name, None) for name in savepoints_after(self.savepoint_names(), parts)]
+        replaces = self.db.dialect in ("mysql", "mariadb")
+        self.savepoints = [Savepoint(n, None) for n in savepoints_after(self.savepoint_names(), parts, replaces)]
 
 
-def savepoints_after(savepoints: Sequence[str], parts: Sequence[Piece]) -> list[str]:
-    """The savepoints open after ``parts`` ran, as the server keeps them."""
+def _ran(cause: Sequence[Piece], error: BaseException | None, failed_at: int | None) -> Sequence[Piece]:
+    """The pieces of the line that ran and succeeded (none known after an
+    error whose place in the line is not known)."""
+    if error is None:
+        return cause
+    return cause[:failed_at] if failed_at is not None else ()
+
+
+def touches_savepoints(piece: Piece) -> bool:
+    return piece.txn is not None and piece.txn.action in ("savepoint", "release", "rollback_to")
+
+
+def savepoints_after(savepoints: Sequence[str], parts: Sequence[Piece], replaces: bool = False) -> list[str]:
+    """The savepoints open after ``parts`` ran, as the server keeps them
+    (``replaces``: a new savepoint replaces an older one of its name, as on
+    MariaDB; PostgreSQL keeps both, and finds the newer)."""
     names = list(savepoints)
     for part in parts:
         cmd = part.txn
@@ -137,8 +182,8 @@ def savepoints_after(savepoints: Sequence[str], parts: Sequence[Piece]) -> list[
         if cmd.action in ("begin", "commit", "rollback"):
             names = [] if cmd.action != "begin" or not names else names
         elif cmd.action == "savepoint" and cmd.name:
-            names = [n for n in names if n != cmd.name] + [cmd.name]
+            names = [n for n in names if n != cmd.name or not replaces] + [cmd.name]
         elif cmd.name in names:
-            idx = names.index(cmd.name)
+            idx = len(names) - 1 - names[::-1].index(cmd.name)  # the newest of that name
             names = names[: idx + (1 if cmd.action == "rollback_to" else 0)]
     return names

@@ -57,9 +57,18 @@ _OR_ROLLBACK = re.compile(r"\b(?:or|conflict)\s+rollback\b", re.IGNORECASE)
 # -- the held connection: the line's classified pieces --------------------------------
 
 
-def ended_why(dialect: str, cause: Sequence[Piece], error: BaseException | None) -> str:
-    """Why the server has no transaction any more, in words."""
-    for part in cause:
+def ended_why(dialect: str, cause: Sequence[Piece], error: BaseException | None, failed_at: int | None = None) -> str:
+    """Why the server has no transaction any more, in words. ``failed_at``: the
+    index in ``cause`` of the piece that failed with ``error`` (those after it
+    never ran; one that failed ended nothing by succeeding)."""
+    ran = cause
+    if error is not None and failed_at is not None and failed_at < len(cause):
+        failed = cause[failed_at]
+        if failed.txn is not None and failed.txn.action == "commit":
+            return f"the COMMIT failed, so {_dialect_name(dialect)} rolled the transaction back: {first_line(error)}"
+        cause = cause[: failed_at + 1]
+        ran = cause if failed.implicit_commit else cause[:failed_at]  # MariaDB commits before it fails
+    for part in ran:
         if part.txn is not None and part.txn.action == "commit":
             return "a COMMIT inside this line committed the transaction"
         if part.txn is not None and part.txn.action == "rollback":
@@ -85,6 +94,18 @@ def opened_why(cause: Sequence[Piece]) -> str:
 def ends(piece: Piece) -> bool:
     """Does this piece commit the transaction (a COMMIT, or DDL that commits implicitly)?"""
     return (piece.txn is not None and piece.txn.action == "commit") or piece.implicit_commit
+
+
+CLOSED_WHILE_IDLE = (
+    "PostgreSQL had closed the connection for idling in the transaction and rolled it back: "
+    "the COMMIT never reached it, nothing was committed"
+)
+
+
+def closed_while_idle(error: BaseException) -> bool:
+    """PostgreSQL's idle_in_transaction_session_timeout (SQLSTATE 25P03): the
+    server ended the connection, and its transaction, before the command came."""
+    return getattr(driver_error(error), "sqlstate", None) == "25P03"
 
 
 def rolls_back(error: BaseException | None) -> bool:
@@ -117,10 +138,16 @@ def _product(dialect: str) -> str:
     )
 
 
-def explain(dialect: str, sql: str | None, error: BaseException | None) -> Ending:
+def explain(dialect: str, sql: str | None, error: BaseException | None, ran: Sequence[str] = ()) -> Ending:
     """The likely end of the transaction, after ``sql`` succeeded (``error``
-    None) or failed with ``error`` and left the server outside it."""
+    None) or failed with ``error`` and left the server outside it. ``ran``: a
+    compound line's statements up to the one that failed (its last)."""
     who = _product(dialect)
+    if error is not None and ran:
+        end = _TXN_END.match(ran[-1])
+        if end is not None and end.group(1).lower() in ("commit", "end"):
+            return Ending(Ended.ROLLED_BACK, f"the COMMIT failed, so {who} rolled the transaction back")
+        sql = ";".join(ran[:-1])  # those after the failed one never ran
     first = classified(sql).verb if sql else ""
     if dialect in ("mysql", "mariadb"):
         if first in MYSQL_IMPLICIT_COMMIT:  # the commit comes first: it stands though the statement failed

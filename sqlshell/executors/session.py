@@ -32,7 +32,7 @@ from sqlshell.database import Database
 from sqlshell.errors import UserError
 from sqlshell.executors.common import run_statement
 from sqlshell.executors.contract import TxnSnapshot, TxnStatus
-from sqlshell.executors.ended import MYSQL_IMPLICIT_COMMIT
+from sqlshell.executors.ended import MYSQL_IMPLICIT_COMMIT, rolls_back
 from sqlshell.executors.orm import StatementRecorder, Tables, flush_notes, keep_alive, tables_named
 from sqlshell.executors.serverstate import ServerTxn
 from sqlshell.executors.sessiontxn import SessionCommands
@@ -60,6 +60,7 @@ class SessionExecutor(SessionCommands):
         self.default_isolation = db.default_isolation
         self.autoflush = False  # \autoflush: flush staged objects before each SQL statement
         self.session = Session(db.transactional_engine, autoflush=False)
+        self.line_ran: list[str] = []  # a failed compound line: its statements up to the failed one
         self.tables = Tables(db, self.session, lambda: self.started is not None)
         self._next_isolation = None
         self.lost = None  # the server work a lost connection took, until \\rollback
@@ -199,8 +200,26 @@ class SessionExecutor(SessionCommands):
         transaction, as psql sends it; every result comes back (``outcomes``
         holds those before a failing statement, as ``run_compound`` says)."""
         from sqlshell.executors.compound import run_compound
+        from sqlshell.executors.connfollow import touches_savepoints
 
-        with self._statement(sql, lambda conn: run_compound(conn, sql, outcomes), [p.sql for p in parts]) as results:
+        if any(touches_savepoints(p) for p in parts):
+            # the session's savepoints are its nested transactions: one set by SQL
+            # would exist on the server only, and ROLLBACK TO it be refused here
+            raise UserError(
+                "a savepoint command inside a \\; line is not run in session mode",
+                "\\savepoint, \\release and \\rollback NAME, or each on a line of its own",
+            )
+        texts = [p.sql for p in parts]
+        done = [] if outcomes is None else outcomes
+
+        def execute(conn: Connection) -> list[Outcome]:
+            try:
+                return run_compound(conn, sql, done)
+            except DBAPIError:
+                self.line_ran = texts[: len(done) + 1]  # the results before the failed one came back
+                raise
+
+        with self._statement(sql, execute, texts) as results:
             yield results
 
     @contextmanager
@@ -211,6 +230,7 @@ class SessionExecutor(SessionCommands):
         autoflush or the unseen-staged warning first, the implicit savepoint of
         on-error-rollback around it, and the server's state followed after it,
         success or failure."""
+        self.line_ran = []
         self.require_usable()
         self._refuse_implicit_commit(sql)
         staged = self.staged_counts()
@@ -233,6 +253,7 @@ class SessionExecutor(SessionCommands):
                 not exc.connection_invalidated
                 and implicit is not None
                 and implicit.is_active
+                and not rolls_back(exc)  # InnoDB's deadlock took the savepoint with the transaction
                 and not self._ended_here(sql, after_error=True)
             ):
                 self._undo_implicit(implicit, exc)

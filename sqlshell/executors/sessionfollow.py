@@ -14,11 +14,12 @@ naming the work that went with it.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, NamedTuple
 
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SAWarning
 from sqlalchemy.orm import InstanceState, Session, SessionTransaction
 
 from sqlshell.database import Database
@@ -55,6 +56,7 @@ class SessionFollower(TransactionRules[Nested]):
     _driver: Any  # its DBAPI connection (read after a failed COMMIT)
     _seen_open: bool  # the server was seen inside this transaction
     _hinted: bool  # the "it holds locks" note was given
+    line_ran: list[str]  # a failed compound line: its statements up to the failed one
 
     def _reset(self) -> None:
         raise NotImplementedError
@@ -211,12 +213,12 @@ class SessionFollower(TransactionRules[Nested]):
     def _follow_end(self, sql: str | None, error: BaseException | None) -> str:
         """The server ended the transaction: end the session's too, and say what became of the work."""
         mariadb = getattr(self.db.engine.dialect, "is_mariadb", False)
-        ending = explain("mariadb" if mariadb else self.db.dialect, sql, error)
+        ending = explain("mariadb" if mariadb else self.db.dialect, sql, error, self.line_ran if error else ())
         self.server_ended = True
         work = self._server_work()
         if ending.outcome is Ended.ROLLED_BACK:
             gone = self._discarded(self.flushed, self.statements)
-            self.session.rollback()
+            self._rollback_without_savepoints()
             return f"{ending.reason}; {gone}"
         self._close_keeping_staged()
         if not work:
@@ -224,6 +226,19 @@ class SessionFollower(TransactionRules[Nested]):
         if ending.outcome is Ended.COMMITTED:
             return f"{ending.reason}: {work} committed; staged objects stay staged"
         return f"{ending.reason}: whether {work} committed cannot be known; check the data"
+
+    def _rollback_without_savepoints(self) -> None:
+        """The session's rollback, after the server rolled back the whole
+        transaction: it took the savepoints too, and the session's ROLLBACK TO
+        each would fail, so the connection's root transaction goes first (the
+        session then finds its nested ones let go of, and says so: not to the user)."""
+        if not self.savepoints or self._conn is None or self._conn.invalidated:
+            self.session.rollback()
+            return
+        self._conn.rollback()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SAWarning)  # "transaction already deassociated from connection"
+            self.session.rollback()
 
     def _close_keeping_staged(self) -> None:
         """End the session's transaction without COMMIT's flush or ROLLBACK's

@@ -22,6 +22,7 @@ from sqlshell.cancel import running
 from sqlshell.driverconn import psycopg_of
 from sqlshell.errors import UserError, one_line
 from sqlshell.executors import serverstate
+from sqlshell.executors.ended import CLOSED_WHILE_IDLE, closed_while_idle
 from sqlshell.executors.orm import flush_notes
 from sqlshell.executors.serverstate import ServerTxn
 from sqlshell.executors.sessionfollow import LOST_HINT, Nested, SessionFollower
@@ -34,6 +35,7 @@ class SessionCommands(SessionFollower):
 
     capturing: Callable[[], AbstractContextManager[list[str]]]
     _next_isolation: str | None
+    _committing = False  # \commit got past its flush: COMMIT itself was sent
 
     def require_usable(self) -> None:
         if self.lost is not None:
@@ -111,10 +113,13 @@ class SessionCommands(SessionFollower):
             return self._rolled_back_failed()
         objects = len(self.flushed | self._staged_states())
         work = self._server_work() or "its work"
+        self._committing = False
         with self.capturing() as sql:
             try:
                 if self._driver is not None and self.started is not None:
                     running.started(self._driver)  # Ctrl-C cancels the COMMIT on the server
+                self.session.flush()  # what fails here fails before COMMIT is sent
+                self._committing = True
                 self.session.commit()
             except KeyboardInterrupt:
                 self.output.warn(self._after_failed_commit("interrupted during COMMIT", work))
@@ -122,6 +127,8 @@ class SessionCommands(SessionFollower):
                 raise
             except SQLAlchemyError as exc:
                 note = self._after_failed_commit("COMMIT failed", work)
+                if closed_while_idle(exc):
+                    note = f"{CLOSED_WHILE_IDLE} ({work} and the staged objects are lost)"
                 self._reset_after_failure()
                 if isinstance(exc, DBAPIError):
                     exc.add_note(note)
@@ -139,6 +146,11 @@ class SessionCommands(SessionFollower):
             return f"{what}: the server rolled the transaction back; {work} and the staged objects are lost"
         if state is ServerTxn.OPEN:
             return f"{what}: the transaction is still open on the server; the shell rolls it back"
+        if not self._committing:  # the flush before it failed: COMMIT was never sent
+            return (
+                f"{what} (its flush lost the connection): the transaction was not committed; "
+                f"{work} and the staged objects are lost"
+            )
         return (
             f"{what}, and the connection is gone: whether the transaction ({work}) committed cannot be known; "
             "check the data"

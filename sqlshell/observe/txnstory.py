@@ -36,6 +36,7 @@ class Entry:
     tag: str | None
     at: float  # wall-clock time.time()
     undone_by: str | None = None  # "ROLLBACK TO sp1": this work was undone
+    released: bool = False  # a savepoint marker whose savepoint was released
 
 
 def abbreviate(sql: str, width: int = ABBREVIATE) -> str:
@@ -101,13 +102,24 @@ class Story:
                 return
         kind = "begin" if tag == "BEGIN" else "release" if tag == "RELEASE" else "statement"
         self.entries.append(Entry(kind, text, tag, now))
+        if tag == "RELEASE":
+            self._released(len(holder.snapshot().savepoints))
+
+    def _live_markers(self) -> list[Entry]:
+        return [e for e in self.entries if e.kind == "savepoint" and not e.released and e.undone_by is None]
+
+    def _released(self, live: int) -> None:
+        """Savepoints form a stack: the markers past the ``live`` ones left were released."""
+        for marker in self._live_markers()[live:]:
+            marker.released = True
 
     def _undo(self, name: str, now: float) -> None:
         """Mark the work since savepoint NAME's marker as undone."""
         label = f"ROLLBACK TO {name}"
         for i in range(len(self.entries) - 1, -1, -1):
             entry = self.entries[i]
-            if entry.kind == "savepoint" and entry.text == f"SAVEPOINT {name}":
+            live = not entry.released and entry.undone_by is None  # a released one cannot be returned to
+            if entry.kind == "savepoint" and live and entry.text == f"SAVEPOINT {name}":
                 for later in self.entries[i + 1 :]:
                     if later.undone_by is None and later.kind != "rollback_to":
                         later.undone_by = label
