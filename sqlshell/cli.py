@@ -1,6 +1,7 @@
-"""The ``sqlshell`` command: options → Settings, a Database, a source of
-statements (``-c``/``-f``, piped stdin, or the REPL), and the single error
-boundary that turns anything unexpected into one line and an exit code.
+"""The ``sqlshell`` command: options → Settings (``cliopts``), a Database, a
+Shell handed to the REPL or to the script runner (``scriptrun``: stdin,
+``-f``, ``-c``), and the single error boundary that turns anything
+unexpected into one line and an exit code.
 
 click parses the options and generates the shell-completion scripts in
 ``completions/``; prompt_toolkit is imported only for the REPL, so scripted
@@ -13,74 +14,45 @@ import gc
 import os
 import shlex
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack
-from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
-from click.shell_completion import CompletionItem
 
 from sqlshell import __version__
 from sqlshell.cliopts import (
+    FORMAT_HELP,
     ORDER_KEY,
     InOrderCommand,
     ScriptStep,
+    apply_config_file,
     apply_output_flags,
+    check_assignments,
+    check_format,
+    complete_format,
+    complete_path,
     read_password,
     script_steps,
     server_options,
     set_variables,
+    settings_from_options,
 )
 from sqlshell.exitstatus import ExitStatus
 
 if TYPE_CHECKING:
-    from sqlshell.output.progress import Progress
+    from sqlshell.database import Database
+    from sqlshell.output.streams import Output
     from sqlshell.settings import Settings
-    from sqlshell.sqltext.split import Statement
     from sqlshell.state import Shell
     from sqlshell.urls import ServerOptions
 
-STDIN_NAME = "<stdin>"  # standard input, in error lines
-FORMAT_HELP = (
-    "aligned (psql's table, the default; also 'table'), unaligned, csv, tsv, "
-    "json (one array per result, each on its own line), jsonl (one object per row), "
-    "or a tabulate format (grid, github, …)"
-)
 # A scripted run that has closed everything may leave without the interpreter's
 # teardown (main() then flushes and calls os._exit): nothing is left to clean up.
 _leave_fast = False
 
 
-def _check_format(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    from sqlshell.output.render import is_format, known_formats
-
-    value = value.lower()
-    if not is_format(value):
-        raise click.BadParameter(f"{value!r} is not a format; one of: {', '.join(known_formats())}")
-    return value
-
-
-def _check_assignments(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
-    for item in value:
-        if not item.partition("=")[0]:
-            raise click.BadParameter(f"{item!r}: expected NAME=VALUE")
-    return value
-
-
-def _complete_format(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-    from sqlshell.output.render import known_formats
-
-    return [f for f in known_formats() if f.startswith(incomplete.lower())]
-
-
-def _complete_path(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    """Shell completion offers file names (an SQLite file, a script)."""
-    return [CompletionItem(incomplete, type="file")]
-
-
 @click.command(cls=InOrderCommand, context_settings={"help_option_names": ["--help"]})
-@click.argument("url", required=False, shell_complete=_complete_path)
+@click.argument("url", required=False, shell_complete=complete_path)
 @click.argument("username_arg", metavar="[USERNAME]", required=False)
 @click.option(
     "-c",
@@ -97,7 +69,7 @@ def _complete_path(ctx: click.Context, param: click.Parameter, incomplete: str) 
     multiple=True,
     metavar="FILE",
     help="Run the statements in FILE ('-': standard input) and exit; repeatable, in order with -c.",
-    shell_complete=_complete_path,
+    shell_complete=complete_path,
 )
 @click.option("-h", "--host", metavar="HOST", help="PostgreSQL server host or socket directory (as psql).")
 @click.option("-p", "--port", type=click.IntRange(1, 65535), metavar="PORT", help="PostgreSQL server port (as psql).")
@@ -110,7 +82,7 @@ def _complete_path(ctx: click.Context, param: click.Parameter, incomplete: str) 
     "assignments",
     multiple=True,
     metavar="NAME=VALUE",
-    callback=_check_assignments,
+    callback=check_assignments,
     help="Set a variable, as \\set does (NAME alone: unset it).",
 )
 @click.option(
@@ -124,10 +96,10 @@ def _complete_path(ctx: click.Context, param: click.Parameter, incomplete: str) 
     "--format",
     "fmt",
     default="table",
-    callback=_check_format,
+    callback=check_format,
     metavar="FORMAT",
     help=FORMAT_HELP,
-    shell_complete=_complete_format,
+    shell_complete=complete_format,
 )
 @click.option("-A", "--no-align", is_flag=True, help="Unaligned output (--format unaligned), as psql.")
 @click.option("--csv", "csv_format", is_flag=True, help="CSV output (--format csv), as psql.")
@@ -142,7 +114,7 @@ def _complete_path(ctx: click.Context, param: click.Parameter, incomplete: str) 
     "output_file",
     metavar="FILE",
     help="Send results to FILE, as \\o FILE.",
-    shell_complete=_complete_path,
+    shell_complete=complete_path,
 )
 @click.option("-q", "--quiet", is_flag=True, help="No command tags, row-count footers or notes.")
 @click.option(
@@ -218,37 +190,37 @@ def cli(
     PGSERVICE, .pgpass, …) fills in the rest. Without any of these:
     $SQLSHELL_URL, else an embedded SQLite database.
     """
-    from sqlshell.settings import Settings
-
-    ctx = click.get_current_context()
-    order: list[str] = ctx.meta.get(ORDER_KEY, [])
-    settings = Settings(
-        format=fmt,
-        null=null,
-        quiet=quiet,
-        on_error_stop=on_error == "stop",
-        on_error_rollback=on_error_rollback,
-        echo=echo,
-        verbose=verbose,
-        single_transaction=single_transaction,
-    )
+    settings = settings_from_options(fmt, null, quiet, on_error, on_error_rollback, echo, verbose, single_transaction)
+    order: list[str] = click.get_current_context().meta.get(ORDER_KEY, [])
     if not no_config:
-        mode = _apply_config_file(settings, mode)
+        mode = apply_config_file(settings, mode)
     apply_output_flags(settings, order, fmt, tuples_only, field_separator, expanded)
-    if debug:
-        from sqlshell import debuglog
+    from sqlshell import debuglog
 
-        debuglog.enable()
-    try:
-        server, url = server_options(url, username_arg, host, port, username, dbname)
+    debuglog.enable() if debug else debuglog.silence_drivers()
+
+    def run() -> ExitStatus:
+        server, url_text = server_options(url, username_arg, host, port, username, dbname)
         script = script_steps(order, commands, files)
-        code = _run(url, server, script, mode, settings, ask_password, assignments, output_file)
+        return _run(url_text, server, script, mode, settings, ask_password, assignments, output_file)
+
+    code = _within_boundary(run, debug)
+    global _leave_fast
+    _leave_fast = not settings.interactive and not debug  # the REPL and --debug logging end the usual way
+    sys.exit(int(code))
+
+
+def _within_boundary(run: Callable[[], ExitStatus], debug: bool) -> ExitStatus:
+    """The process-wide error boundary: anything unexpected is one line and
+    exit 2, never a traceback (unless --debug)."""
+    try:
+        return run()
     except click.UsageError:
         raise
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
-        code = ExitStatus.STATEMENT_FAILED
-    except Exception as exc:  # the process-wide error boundary: one line, never a traceback
+        return ExitStatus.STATEMENT_FAILED
+    except Exception as exc:
         if debug:
             raise
         from sqlshell.errors import one_line
@@ -256,27 +228,7 @@ def cli(
 
         what = scrub_secrets(one_line(str(exc)) or type(exc).__name__)
         click.echo(f"sqlshell: internal error: {what} (--debug shows details)", err=True)
-        code = ExitStatus.BAD_USAGE
-    global _leave_fast
-    _leave_fast = not settings.interactive and not debug  # the REPL and --debug logging end the usual way
-    sys.exit(int(code))
-
-
-def _apply_config_file(settings: Settings, mode: str) -> str:
-    """config.toml's values, where the command line left the option at its
-    default; returns the mode to start in."""
-    from click.core import ParameterSource
-
-    from sqlshell import config
-
-    cfg, problem = config.load()
-    if problem:
-        click.echo(problem, err=True)
-    ctx = click.get_current_context()
-    options = {"format": "fmt", "null": "null", "mode": "mode"}
-    given = {key for key, param in options.items() if ctx.get_parameter_source(param) is not ParameterSource.DEFAULT}
-    config.apply(cfg, settings, skip=given)
-    return mode if "mode" in given else cfg.get("mode", mode)
+        return ExitStatus.BAD_USAGE
 
 
 def _run(
@@ -289,18 +241,45 @@ def _run(
     assignments: tuple[str, ...] = (),
     output_file: str | None = None,
 ) -> ExitStatus:
-    from sqlshell.database import Database
+    """Reach the database, build the Shell, and hand it to the REPL (both ends
+    a terminal, no script: psql's rule) or to the script runner."""
     from sqlshell.errors import UserError
-    from sqlshell.executors.contract import Mode
     from sqlshell.output.streams import Output
+    from sqlshell.scriptrun import run_script, stopped
     from sqlshell.sqltext.source import InputError
     from sqlshell.state import Shell
+
+    settings.interactive = not script and sys.stdin.isatty() and sys.stdout.isatty()
+    out = Output(prefs=settings)
+    db = _database(url_text, server, settings, ask_password, out)
+    if db is None:
+        return ExitStatus.BAD_USAGE
+    shell = Shell(db, settings, out)
+    try:
+        _prepare(shell, assignments, output_file, mode)
+        if settings.interactive:
+            from sqlshell.interactive.repl import run_repl
+
+            return run_repl(shell)
+        return run_script(shell, script)
+    except (BrokenPipeError, InputError) as exc:
+        return stopped(shell, exc)
+    except UserError as exc:
+        out.error(f"sqlshell: {exc}")
+        return ExitStatus.BAD_USAGE
+    finally:
+        shell.close()
+
+
+def _database(
+    url_text: str | None, server: ServerOptions, settings: Settings, ask_password: bool, out: Output
+) -> Database | None:
+    """The database, reached once (so a bad URL or a down server is one line
+    and exit 2 before anything runs); None when it cannot be."""
+    from sqlshell.database import Database
+    from sqlshell.errors import UserError
     from sqlshell.urls import BadURL, resolve, with_password
 
-    # psql's rule: interactive only when both ends are a terminal.
-    interactive = not script and sys.stdin.isatty() and sys.stdout.isatty()
-    settings.interactive = interactive
-    out = Output(quiet=settings.quiet)
     try:
         url = resolve(url_text, server=server)
         if ask_password:
@@ -309,170 +288,24 @@ def _run(
         db.check()
     except (BadURL, UserError) as exc:
         out.error(f"sqlshell: {exc}")
-        return ExitStatus.BAD_USAGE
+        return None
     if not gc.isenabled():
         # Start-up is over (main() switched the collector off for it): what was made
         # so far lives to the end, so later collections need not look at it again.
         gc.freeze()
         gc.enable()
-    shell = Shell(db, settings, out)
-    try:
-        set_variables(shell, assignments)
-        if output_file is not None:
-            shell.registry.run(shell, "\\o " + shlex.quote(output_file))
-        if mode != "engine":
-            shell.set_mode(Mode(mode))
-        if interactive:
-            from sqlshell.interactive.repl import run_repl
-
-            return run_repl(shell)
-        return _run_script(shell, script)
-    except BrokenPipeError:
-        # Whoever read our output stopped (| head): stop too, like psql, but never
-        # drop open work without saying so.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        for line in shell.discard_open_work():
-            out.error(f"sqlshell: output closed; {line}")
-        return ExitStatus.STATEMENT_FAILED
-    except InputError as exc:
-        out.error(f"sqlshell: {exc}")
-        for line in shell.discard_open_work():
-            out.error(f"sqlshell: {line}")
-        return ExitStatus.BAD_USAGE
-    except UserError as exc:
-        out.error(f"sqlshell: {exc}")
-        return ExitStatus.BAD_USAGE
-    finally:
-        shell.close()
+    return db
 
 
-def _run_script(shell: Shell, script: list[ScriptStep]) -> ExitStatus:
-    from sqlshell.commands import transaction
-    from sqlshell.pipeline import Pipeline
+def _prepare(shell: Shell, assignments: tuple[str, ...], output_file: str | None, mode: str) -> None:
+    """-v variables, -o FILE and --mode, before the first statement."""
+    from sqlshell.executors.contract import Mode
 
-    pipeline = Pipeline(shell)
-    settings = shell.settings
-    if settings.single_transaction:
-        transaction.begin(shell)
-    with ExitStack() as stack:
-        progress = _progress(shell, script, stack)
-        if progress is not None:
-            pipeline.on_statement = progress.statement_done
-        for path, name, statements in _sources(shell, script, stack, progress):
-            pipeline.source = name  # error lines: FILE:LINE:
-            if path is not None:
-                shell.scripts.append(path)  # \ir inside the file is relative to it
-            try:
-                pipeline.run(statements)
-            finally:
-                if path is not None:
-                    shell.scripts.pop()
-            if pipeline.failures and settings.on_error_stop:
-                break
-    holder = shell.transactional
-    open_work = holder is not None and (holder.in_transaction or holder.open_work())
-    # psql's -1: a failure rolls everything back, unless the script went on past it
-    # (--on-error continue) with --on-error-rollback keeping the transaction alive.
-    failed = pipeline.failures > 0 and (settings.on_error_stop or not settings.on_error_rollback)
-    if settings.single_transaction and open_work and not _end_single_transaction(shell, failed):
-        pipeline.failures += 1
-    return pipeline.finish_script()
-
-
-def _end_single_transaction(shell: Shell, failed: bool) -> bool:
-    """--single-transaction: commit the whole script, or roll all of it back, and
-    say so. False when nothing could be committed."""
-    from sqlalchemy.exc import DBAPIError
-
-    from sqlshell.commands import transaction
-    from sqlshell.errors import describe_db_error
-
-    out = shell.output
-    if failed:
-        transaction.rollback(shell)
-        out.error("--single-transaction: a statement failed, so the whole script was rolled back; nothing was changed")
-        return False
-    try:
-        outcome = transaction.commit(shell)
-    except DBAPIError as exc:
-        shell.discard_open_work()
-        out.error(f"--single-transaction: COMMIT failed, nothing was changed: {describe_db_error(exc)}")
-        return False
-    for line in outcome.warnings:
-        out.error(line)
-    return outcome.tag == "COMMIT"
-
-
-def _progress(shell: Shell, script: list[ScriptStep], stack: ExitStack) -> Progress | None:
-    """A progress line when standard error is a terminal (and not -q)."""
-    if shell.settings.quiet or not sys.stderr.isatty():
-        return None
-    from sqlshell.output.progress import Progress
-
-    files = [step.text for step in script if step.is_file]
-
-    sizes = [_size(path) for path in files] if files else [_size("-")]
-    total = None if None in sizes else sum(s or 0 for s in sizes)
-    progress = Progress(sys.stderr, total)
-    shell.output.status = progress
-    stack.callback(progress.clear)
-    return progress
-
-
-def _size(path: str) -> int | None:
-    """Bytes in a file or a redirected standard input; None for a pipe."""
-    import stat
-
-    try:
-        info = os.fstat(sys.stdin.fileno()) if path == "-" else os.stat(path)
-    except (OSError, ValueError):
-        return None
-    return info.st_size if stat.S_ISREG(info.st_mode) else None
-
-
-def _sources(
-    shell: Shell,
-    script: list[ScriptStep],
-    stack: ExitStack,
-    progress: Progress | None = None,
-) -> Iterator[tuple[Path | None, str | None, Iterable[Statement]]]:
-    """The statement streams in command-line order (-c and -f interleaved, as
-    psql runs them), else standard input; each with its file's path (for
-    \\ir) and the name its error lines give (None for -c, as psql). Every file
-    is opened before anything runs, so an unreadable file has no partial effect."""
-    from sqlshell.sqltext.source import InputError, StdinData, stream_statements
-
-    nested = shell.db.nested_comments
-    server = shell.standard_conforming_strings  # the splitter follows the server, as psql does
-    opened: dict[int, tuple[BinaryIO, str, Path | None]] = {}
-    for index, step in enumerate(script):
-        if not step.is_file:
-            continue
-        if step.text == "-":
-            opened[index] = (sys.stdin.buffer, "standard input", None)
-            continue
-        try:
-            stream: BinaryIO = stack.enter_context(open(step.text, "rb"))  # noqa: SIM115 - closed by the stack
-        except OSError as exc:
-            raise InputError(f"cannot read {step.text}: {exc.strerror or exc}") from exc
-        opened[index] = (stream, step.text, Path(step.text).resolve())
-    done = 0  # bytes of the streams already read, for the progress line
-
-    def reader(base: int) -> Callable[[int], None] | None:
-        return None if progress is None else (lambda offset: progress.read(base + offset))
-
-    stdin_data = StdinData()  # COPY … FROM STDIN in a -c string reads standard input, as in psql
-    for index, step in enumerate(script):
-        if not step.is_file:
-            yield None, None, stdin_data.statements(step.text, nested, server)
-            continue
-        stream, name, resolved = opened[index]
-        shown = STDIN_NAME if resolved is None else name
-        yield resolved, shown, stream_statements(stream, nested, name, reader(done), server)
-        done = progress.bytes if progress is not None else 0
-    if not script:
-        yield None, STDIN_NAME, stream_statements(sys.stdin.buffer, nested, "standard input", reader(0), server)
+    set_variables(shell, assignments)
+    if output_file is not None:
+        shell.registry.run(shell, "\\o " + shlex.quote(output_file))
+    if mode != "engine":
+        shell.set_mode(Mode(mode))
 
 
 def main() -> None:

@@ -1,7 +1,9 @@
 """What psql's command-line options mean, apart from their declaration in
 ``cli.py``: the order they were given in (``-c``/``-f`` interleaved, the last
-format flag wins), the output flags as Settings, the connection flags and
-positionals as ServerOptions, ``-v`` as ``\\set``, and ``-W``'s password read."""
+format flag wins), the options as the run's one Settings (config.toml where
+the command line left a default), the connection flags and positionals as
+ServerOptions, ``-v`` as ``\\set``, ``-W``'s password read, and the options'
+checks and shell completions."""
 
 from __future__ import annotations
 
@@ -11,12 +13,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.shell_completion import CompletionItem
 
 if TYPE_CHECKING:
     from sqlshell.settings import Settings
     from sqlshell.state import Shell
     from sqlshell.urls import ServerOptions
 
+FORMAT_HELP = (
+    "aligned (psql's table, the default; also 'table'), unaligned, csv, tsv, "
+    "json (one array per result, each on its own line), jsonl (one object per row), "
+    "or a tabulate format (grid, github, …)"
+)
 ORDER_KEY = "sqlshell.order"  # ctx.meta: the options' names in command-line order, one per occurrence
 
 
@@ -137,3 +145,72 @@ def _isatty(stream: object) -> bool:
         return bool(stream.isatty())  # type: ignore[attr-defined]
     except (AttributeError, ValueError):  # no stream, or a closed one
         return False
+
+
+def check_format(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from sqlshell.output.render import is_format, known_formats
+
+    value = value.lower()
+    if not is_format(value):
+        raise click.BadParameter(f"{value!r} is not a format; one of: {', '.join(known_formats())}")
+    return value
+
+
+def check_assignments(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    for item in value:
+        if not item.partition("=")[0]:
+            raise click.BadParameter(f"{item!r}: expected NAME=VALUE")
+    return value
+
+
+def complete_format(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from sqlshell.output.render import known_formats
+
+    return [f for f in known_formats() if f.startswith(incomplete.lower())]
+
+
+def complete_path(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Shell completion offers file names (an SQLite file, a script)."""
+    return [CompletionItem(incomplete, type="file")]
+
+
+def settings_from_options(
+    fmt: str,
+    null: str,
+    quiet: bool,
+    on_error: str,
+    on_error_rollback: bool,
+    echo: bool,
+    verbose: bool,
+    single_transaction: bool,
+) -> Settings:
+    """The options that are settings, as the one Settings object of the run."""
+    from sqlshell.settings import Settings
+
+    return Settings(
+        format=fmt,
+        null=null,
+        quiet=quiet,
+        on_error_stop=on_error == "stop",
+        on_error_rollback=on_error_rollback,
+        echo=echo,
+        verbose=verbose,
+        single_transaction=single_transaction,
+    )
+
+
+def apply_config_file(settings: Settings, mode: str) -> str:
+    """config.toml's values, where the command line left the option at its
+    default; returns the mode to start in."""
+    from click.core import ParameterSource
+
+    from sqlshell import config
+
+    cfg, problem = config.load()
+    if problem:
+        click.echo(problem, err=True)
+    ctx = click.get_current_context()
+    options = {"format": "fmt", "null": "null", "mode": "mode"}
+    given = {key for key, param in options.items() if ctx.get_parameter_source(param) is not ParameterSource.DEFAULT}
+    config.apply(cfg, settings, skip=given)
+    return mode if "mode" in given else cfg.get("mode", mode)

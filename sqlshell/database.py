@@ -104,6 +104,7 @@ class Database:
         self.standard_strings: bool | None = None
         self._server_dbname: str | None = None  # what libpq really connected to (check())
         self._install_events()
+        self.echoing = False  # SQL echo's listeners are installed (the Shell follows settings.echo)
         self.set_echo(echo)
 
     # -- facts ----------------------------------------------------------------
@@ -163,6 +164,7 @@ class Database:
             echo.start(self.engine, lambda text: self.echo_to(text), "AUTOCOMMIT")
         else:
             echo.stop(self.engine)
+        self.echoing = on
 
     # -- life cycle -----------------------------------------------------------
 

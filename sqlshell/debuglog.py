@@ -15,6 +15,16 @@ class _Scrubbed(logging.Formatter):
         return scrub_secrets(super().format(record))
 
 
+def silence_drivers() -> None:
+    """Without ``--debug``, psycopg's own log stays out of the user's stderr.
+
+    psycopg logs a warning ("error ignored terminating <psycopg.Pipeline [BAD]>")
+    when a pipeline or COPY it was closing meets a dead connection; with no
+    handler configured, Python's last-resort handler prints that raw line
+    beside the shell's own message about the same failure."""
+    logging.getLogger("psycopg").addHandler(logging.NullHandler())
+
+
 def enable() -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Scrubbed("debug: %(name)s: %(message)s"))

@@ -27,6 +27,10 @@ class UserError(Exception):
         return f"{self.message} ({self.hint})" if self.hint else self.message
 
 
+class OpenWork(UserError):
+    """A mode change or reconnect would drop open work (``openwork`` decides)."""
+
+
 class ConnectError(UserError):
     """The database cannot be reached: exit code 2 in scripts."""
 

@@ -16,6 +16,7 @@ from sqlshell.conditionals import BadBoolean, Conditions, gate
 from sqlshell.dispatch import dispatch_all
 from sqlshell.errors import UserError, describe_db_error, error_position, one_line
 from sqlshell.exitstatus import ExitStatus
+from sqlshell.openwork import Occasion, settle
 from sqlshell.output.gfile import close_g_file, g_file
 from sqlshell.output.render import render
 from sqlshell.results import Outcome
@@ -204,13 +205,9 @@ class Pipeline:
 
     def finish_script(self) -> ExitStatus:
         """End of non-interactive input: nothing may stay open, and nothing is
-        dropped without saying so."""
-        told = self.shell.discard_open_work()
-        for line in told:
-            self.shell.output.error(f"end of input: {line}")
-        if told:
-            return ExitStatus.STATEMENT_FAILED
-        return ExitStatus.STATEMENT_FAILED if self.failures else ExitStatus.OK
+        dropped without saying so (``openwork`` decides what happens to it)."""
+        clean = settle(self.shell, Occasion.END_OF_INPUT, failures=self.failures)
+        return ExitStatus.STATEMENT_FAILED if self.failures or not clean else ExitStatus.OK
 
 
 def run_nested(shell: Shell, statements: Iterable[Statement], source: str | None = None) -> None:

@@ -2,8 +2,8 @@
 the held connection (connection mode), and the settings.
 
 Only this module switches modes, and it refuses to when the switch would
-drop work the user has not committed or rolled back: the caller (REPL or
-script pipeline) decides what to ask or say.
+drop work the user has not committed or rolled back (``openwork`` decides
+that, for every occasion that could lose work).
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from sqlalchemy.exc import DBAPIError, PendingRollbackError, SQLAlchemyError
 from sqlshell.commands.registry import Registry, build_registry
 from sqlshell.conditionals import Conditions
 from sqlshell.database import Database
-from sqlshell.errors import UserError, one_line
+from sqlshell.errors import one_line
 from sqlshell.executors.contract import IDLE, Executor, Mode, Transactional, TxnSnapshot, TxnStatus, executor_for
 from sqlshell.observe.trace import Tracer
 from sqlshell.observe.txnstory import Story
+from sqlshell.openwork import Occasion, settle
 from sqlshell.output.streams import Output
 from sqlshell.settings import Settings
 from sqlshell.sqltext.serverparams import standard_strings
@@ -31,16 +32,13 @@ if TYPE_CHECKING:
     from sqlshell.sqltext.pieces import Piece
 
 
-class OpenWork(UserError):
-    """A mode change, reconnect or exit would drop an open transaction."""
-
-
 class Shell:
     def __init__(self, db: Database, settings: Settings, output: Output, registry: Registry | None = None) -> None:
         self.db = db
-        self.settings = settings
+        self.settings = settings  # the one copy of every setting: everything reads it here
         self.output = output
-        db.echo_to, db.notice_to = output.warn, output.server  # --echo and the server's notices: stderr
+        output.prefs = settings  # -q / \\set QUIET: the output reads the same value
+        self._attach(db)
         self.registry = registry or build_registry()
         self.conditions = Conditions()  # the REPL's \if stack (the prompt shows a skipped branch)
         self.on_edited: Callable[[str], None] | None = None  # the REPL's history takes what \e ran
@@ -77,7 +75,7 @@ class Shell:
         current mode holds uncommitted work."""
         if mode is self.mode:
             return [f"already in {mode.value} mode"]
-        self.ensure_no_open_work(f"leave {self.mode.value} mode")
+        settle(self, Occasion.MODE_SWITCH, doing=f"leave {self.mode.value} mode")
         notes = []
         if self.held is not None:
             notes.append(self.held.close(reset=True) or "connection returned to the pool")
@@ -100,26 +98,30 @@ class Shell:
         Raises OpenWork, before anything changes, when the current mode holds
         uncommitted work. The old engine is disposed last, so its pooled
         connections are not left open behind the user's back."""
-        self.ensure_no_open_work("connect elsewhere")
+        settle(self, Occasion.RECONNECT, doing="connect elsewhere")
         mode, old = self.mode, self.db
         self.set_mode(Mode.ENGINE)  # gives back the held connection / closes the session
         self.db, self.engine_executor = db, executor_for(Mode.ENGINE, db, self.settings, self.output)
-        db.echo_to, db.notice_to = self.output.warn, self.output.server
+        self._attach(db)
         try:
             if mode is not Mode.ENGINE:
                 self.set_mode(mode)
         finally:
             old.dispose()
 
-    def ensure_no_open_work(self, action: str) -> None:
-        holder = self.transactional
-        if self.settings.single_transaction and holder is not None and holder.in_transaction:
-            raise OpenWork(
-                f"cannot {action} with --single-transaction", "the whole script runs in one transaction, in this mode"
-            )
-        work = holder.open_work() if holder is not None else None
-        if work is not None:
-            raise OpenWork(f"cannot {action}: {work}", "\\commit or \\rollback first")
+    def _attach(self, db: Database) -> None:
+        """Make ``db`` the shell's: echo and the server's notices go to its
+        output (stderr), and echo is on exactly when the settings say so."""
+        db.echo_to, db.notice_to = self.output.warn, self.output.server
+        self.follow_settings()
+
+    def follow_settings(self) -> None:
+        """The one effect a setting cannot simply be read for, SQL echo's event
+        listeners (installed only while on, so they cost nothing off), follows
+        ``settings.echo``: at start, on \\connect, and after every statement,
+        whatever changed it (``--echo``, ``\\echo on|off``)."""
+        if self.db.echoing != self.settings.echo:
+            self.db.set_echo(self.settings.echo)
 
     def transaction_holder(self) -> tuple[Transactional, list[str]]:
         """The current mode's transaction holder; in engine mode, switch to
@@ -175,6 +177,7 @@ class Shell:
             self.follow_server(self.line_pieces, error)
         finally:
             self.line_pieces = ()
+            self.follow_settings()
         told, self.told = self.told, []
         return told
 
@@ -272,8 +275,7 @@ class Shell:
         the normal paths have asked or reported already, so this speaks only
         when the shell ends abnormally (an internal error, an interrupt)."""
         try:
-            for line in self.discard_open_work():
-                self.output.error(f"sqlshell: {line}")
+            settle(self, Occasion.ABORT)
         except Exception as exc:  # the connection may be gone: the server rolls back then
             self.output.error(f"sqlshell: open work was lost with the connection ({type(exc).__name__})")
         for holder in (self.held, self.session):

@@ -288,3 +288,22 @@ def test_a_short_password_does_not_mangle_names() -> None:
     url = require_pg().replace("postgres@", "postgres:qz@", 1)
     r = run_cli([url, "-c", "select * from qz_missing"])
     assert 'relation "qz_missing" does not exist' in r.stderr
+
+
+def test_psycopg_log_lines_stay_off_stderr_without_debug(tmp_path: Path) -> None:
+    """psycopg logs "error ignored terminating <psycopg.Pipeline [BAD]>" when a
+    pipeline or COPY it closes meets a dead connection; with no handler, Python's
+    last-resort handler would print that raw beside the shell's own message.
+    A separate process: pytest's own log capture would hide the difference."""
+    probe = (
+        "import logging, sys\n"
+        "from sqlshell.cli import cli\n"
+        "try:\n"
+        f"    cli.main([{str(tmp_path / 'x.db')!r}, '-c', 'select 1'], standalone_mode=False)\n"
+        "finally:\n"
+        "    logging.getLogger('psycopg').warning('error ignored terminating <psycopg.Pipeline [BAD]>')\n"
+        "    print('warned', file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "(1 row)" in done.stdout
+    assert done.stderr == "warned\n"  # and nothing from psycopg before it

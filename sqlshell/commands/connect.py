@@ -15,6 +15,7 @@ from sqlalchemy.engine import URL
 from sqlshell.commands.registry import Args, CommandSet
 from sqlshell.database import Database
 from sqlshell.errors import UserError
+from sqlshell.openwork import Occasion, settle
 from sqlshell.results import Outcome
 from sqlshell.urls import BadURL, resolve
 
@@ -36,7 +37,7 @@ def connect(shell: Shell, args: Args) -> Outcome:
     args.at_most(4, USAGE)
     if not args.words or not args.words[0]:
         raise UserError("\\connect needs a URL", f"usage: {USAGE}")
-    shell.ensure_no_open_work("connect elsewhere")  # before trying: nothing to lose then
+    settle(shell, Occasion.RECONNECT, doing="connect elsewhere")  # before trying: nothing to lose then
     staying = f"still connected to {shell.db.display_url}"
     try:
         db = Database(_target(shell, args.words), echo=shell.settings.echo)

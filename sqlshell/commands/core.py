@@ -126,8 +126,7 @@ def timing(shell: Shell, args: Args) -> Outcome:
 @commands.add("\\echo", "[on|off|TEXT]", "on/off: show the SQL SQLAlchemy sends, in every mode; other text is printed")
 def echo(shell: Shell, args: Args) -> Outcome:
     if len(args.words) == 1 and args.words[0].lower() in ("on", "off"):
-        shell.settings.echo = args.words[0].lower() == "on"
-        shell.db.set_echo(shell.settings.echo)
+        shell.settings.echo = args.words[0].lower() == "on"  # the shell follows it (Shell.follow_settings)
         return Outcome.message(f"SQL echo is {args.words[0].lower()}")
     from sqlshell.commands.scripting import echo_text
 

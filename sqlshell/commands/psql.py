@@ -1,5 +1,5 @@
 """psql meta-commands that scripts use: ``\\set``/``\\unset`` (variables, and
-the ON_ERROR_STOP / QUIET settings scripts set that way), and the guards
+the ON_ERROR_STOP / ON_ERROR_ROLLBACK / QUIET settings scripts set that way), and the guards
 ``pg_dump`` writes (``\\restrict``/``\\unrestrict``), which sqlshell skips
 with a word: they protect psql from meta-commands hidden in a dump's data,
 and sqlshell never runs meta-commands from data."""
@@ -64,17 +64,22 @@ def _psql_words(raw: str) -> list[str]:
 
 def _special(shell: Shell, name: str, value: str) -> list[str]:
     """psql's variables that are settings: scripts set them to control errors."""
-    if name not in ("ON_ERROR_STOP", "QUIET"):
+    if name not in ("ON_ERROR_STOP", "QUIET", "ON_ERROR_ROLLBACK"):
         return []
     low = value.lower() or "on"
+    if name == "ON_ERROR_ROLLBACK" and low == "interactive":  # psql's third value: at the prompt only
+        low = "on" if shell.settings.interactive else "off"
     if low not in _TRUE + _FALSE:
         raise UserError(f"{name} must be on or off, not {value!r}")
     on = low in _TRUE
+    if name == "ON_ERROR_ROLLBACK":
+        shell.settings.on_error_rollback = on  # the same value as --on-error-rollback and \\on-error-rollback
+        return [f"on-error-rollback is {'on' if on else 'off'}"] if shell.settings.interactive else []
     if name == "ON_ERROR_STOP":
         shell.settings.on_error_stop = on
         # psql says nothing; at the prompt sqlshell tells the terminal (stderr).
         return [f"on-error is {'stop' if on else 'continue'}"] if shell.settings.interactive else []
-    shell.settings.quiet = shell.output.quiet = on
+    shell.settings.quiet = on
     return []
 
 

@@ -143,7 +143,4 @@ def isolation_cmd(shell: Shell, args: Args) -> Outcome:
 )
 def on_error_rollback_cmd(shell: Shell, args: Args) -> Outcome:
     shell.settings.on_error_rollback = args.switch(shell.settings.on_error_rollback, "\\on-error-rollback [on|off]")
-    for holder in (shell.held, shell.session):
-        if holder is not None:
-            holder.on_error_rollback = shell.settings.on_error_rollback
     return Outcome.message(f"on-error-rollback is {'on' if shell.settings.on_error_rollback else 'off'}")

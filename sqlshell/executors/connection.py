@@ -42,6 +42,7 @@ from sqlshell.executors.transactional import NO_TRANSACTION, Savepoint
 from sqlshell.results import Outcome
 
 if TYPE_CHECKING:
+    from sqlshell.settings import Settings
     from sqlshell.sqltext.pieces import Piece
 
 LOST_HINT = "\\rollback to acknowledge, then \\begin again"
@@ -50,11 +51,11 @@ LOST_HINT = "\\rollback to acknowledge, then \\begin again"
 class ConnectionExecutor(FollowsServer):
     name = "connection"
 
-    def __init__(self, db: Database, on_error_rollback: bool = False, conn: Connection | None = None) -> None:
+    def __init__(self, db: Database, settings: Settings, conn: Connection | None = None) -> None:
         """``conn``: a connection engine mode found inside a server transaction,
         handed over so the transaction is held, not returned to the pool."""
         self.db = db
-        self.on_error_rollback = on_error_rollback
+        self.settings = settings
         self.next_isolation = None
         self._open(conn)
 

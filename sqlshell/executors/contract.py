@@ -108,7 +108,9 @@ class Transactional(Executor, Protocol):
 
     next_isolation: str | None  # \\isolation LEVEL: for the next transaction only
     default_isolation: str
-    on_error_rollback: bool
+
+    @property
+    def on_error_rollback(self) -> bool: ...  # read from the run's Settings
 
     @property
     def in_transaction(self) -> bool: ...
@@ -154,7 +156,7 @@ def executor_for(
     if mode is Mode.CONNECTION:
         from sqlshell.executors.connection import ConnectionExecutor
 
-        return ConnectionExecutor(db, on_error_rollback=settings.on_error_rollback, conn=held)
+        return ConnectionExecutor(db, settings, conn=held)
     if mode is Mode.SESSION:
         from sqlshell.executors.session import SessionExecutor
 

@@ -53,7 +53,6 @@ class SessionExecutor(SessionCommands):
     def __init__(self, db: Database, settings: Settings, output: Output) -> None:
         self.db, self.settings, self.output = db, settings, output
         self.server_ended = False  # the server ended a transaction (-1: the script's); the shell resets it
-        self.on_error_rollback = settings.on_error_rollback
         if not hasattr(db.engine.dialect, "default_isolation_level"):
             with db.engine.connect():  # the dialect learns the server's defaults on first connect
                 pass

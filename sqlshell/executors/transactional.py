@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, NestedTransaction
     from sqlalchemy.exc import DBAPIError
 
+    from sqlshell.settings import Settings
+
 M = TypeVar("M")  # what a level keeps per savepoint (nothing, or the session's nested transaction)
 
 ALREADY_OPEN = "WARNING: there is already a transaction in progress (nothing changed)"
@@ -48,8 +50,15 @@ class TransactionRules(Generic[M]):
     isolation: str | None
     statements: int  # user statements in this transaction
     started: float | None  # time.monotonic() when it began
-    on_error_rollback: bool
+    settings: Settings  # the run's one Settings: on-error-rollback is read there, never copied
     _sp_counter: int
+
+    @property
+    def on_error_rollback(self) -> bool:
+        """An implicit savepoint around each statement in a transaction: read from
+        the Settings each time, so ``\\on-error-rollback`` and ``\\set
+        ON_ERROR_ROLLBACK`` reach an open holder with nothing kept in step."""
+        return self.settings.on_error_rollback
 
     # -- what each level says -------------------------------------------------------
 

@@ -27,6 +27,7 @@ from sqlshell.interactive.catalog import catalog_for, refresh
 from sqlshell.interactive.lockwatch import watching
 from sqlshell.interactive.pager import PagedStream, pager_command, usable
 from sqlshell.interactive.prompt import carried, make_session
+from sqlshell.openwork import Occasion, settle
 from sqlshell.pipeline import Pipeline
 from sqlshell.querysend import is_watch
 from sqlshell.sqltext.destructive import destructive_reason
@@ -167,40 +168,5 @@ def ask(question: str) -> str:
 
 def _may_quit(shell: Shell) -> bool:
     """Never drop open work silently (a transaction, staged or flushed objects):
-    ask commit / rollback / stay."""
-    holder = shell.transactional
-    work = holder.open_work() if holder is not None else None
-    if work is None:
-        return True
-    out = shell.output
-    failed = shell.txn().state == "failed"  # nothing to commit: only roll back or stay
-    question = f"{work}: {'' if failed else '[c]ommit, '}[r]ollback, or [s]tay? "
-    while True:
-        answer = ask(question).strip().lower() or "s"
-        if answer in ("c", "commit") and failed:
-            out.note("the transaction has failed: it can only be rolled back")
-            continue
-        if answer in ("c", "commit"):
-            from sqlalchemy.exc import DBAPIError
-
-            from sqlshell.commands.transaction import commit
-            from sqlshell.errors import describe_db_error
-
-            try:
-                outcome = commit(shell)
-            except DBAPIError as exc:
-                out.error(describe_db_error(exc))
-                out.note("still here: the commit failed")
-                return False
-            for line in outcome.warnings:
-                out.warn(line)
-            out.note(str(outcome.tag))
-            return True
-        if answer in ("r", "rollback"):
-            for line in shell.discard_open_work():
-                out.note(line)
-            out.note("ROLLBACK")
-            return True
-        if answer in ("s", "stay"):
-            out.note("still here; the work stays open")
-            return False
+    ``openwork`` asks commit / rollback / stay."""
+    return settle(shell, Occasion.QUIT, ask=ask)

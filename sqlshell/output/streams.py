@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from sqlshell.urls import scrub_secrets
 
@@ -15,14 +15,30 @@ if TYPE_CHECKING:
     from sqlshell.output.progress import Progress
 
 
+class Prefs(Protocol):
+    """Where ``-q`` / ``\\set QUIET`` is kept: the run's Settings (the Shell binds it)."""
+
+    quiet: bool
+
+
+class _Loud:
+    """Until a Shell binds its Settings: nothing is quiet."""
+
+    quiet = False
+
+
 class Output:
-    def __init__(self, stdout: TextIO | None = None, stderr: TextIO | None = None, quiet: bool = False) -> None:
+    def __init__(self, stdout: TextIO | None = None, stderr: TextIO | None = None, prefs: Prefs | None = None) -> None:
         self.stdout = stdout or sys.stdout
         self.stderr = stderr or sys.stderr
-        self.quiet = quiet
+        self.prefs: Prefs = prefs or _Loud()  # read, never copied: one value for -q
         self._file: TextIO | None = None  # \o FILE
         self.status: Progress | None = None  # a progress line on stderr, erased before messages
         self.context = ""  # where the running statement comes from ("FILE:LINE: "), for server notices
+
+    @property
+    def quiet(self) -> bool:
+        return self.prefs.quiet
 
     @property
     def results(self) -> TextIO:
