@@ -116,7 +116,7 @@ _leave_fast = False
     help="Send results to FILE, as \\o FILE.",
     shell_complete=complete_path,
 )
-@click.option("-q", "--quiet", is_flag=True, help="No command tags, row-count footers or notes.")
+@click.option("-q", "--quiet", is_flag=True, help="No command tags or notes (row counts stay, as in psql).")
 @click.option(
     "--on-error",
     type=click.Choice(["stop", "continue"]),

@@ -90,4 +90,4 @@ def test_no_config_flag_ignores_the_file(tmp_path, monkeypatch) -> None:
     (config_dir() / "config.toml").write_text('format = "csv"\nnull = "NIL"\n')
     db = str(tmp_path / "x.db")
     assert run_cli([db, "-q", "-c", "select null as a"]).stdout == "a\r\n\r\n"
-    assert run_cli([db, "-X", "-q", "-c", "select null as a"]).stdout == "   a    \n--------\n <null>\n\n"
+    assert run_cli([db, "-X", "-q", "-c", "select null as a"]).stdout == "   a    \n--------\n <null>\n(1 row)\n\n"

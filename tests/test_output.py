@@ -238,10 +238,10 @@ def test_notices_and_warnings_reach_stderr_as_psql_prints_them(pg_url: str, tmp_
         "do $$ begin raise warning 'careful' using detail = 'the detail', hint = 'the hint'; end $$;\n"
         "do $$ begin raise notice 'just so you know'; end $$;\n"
     )
-    got = run_cli([pg_url, "-q", "-f", str(script)])  # -q hides tags and footers, never the server's warnings
+    got = run_cli([pg_url, "-q", "-f", str(script)])  # -q hides tags, never footers or the server's warnings
     expected = psql(pg_url, "-q", "-f", str(script))
     assert got.code == 0
-    assert got.stdout == " a \n---\n 1\n\n"
+    assert got.stdout == expected.stdout == " a \n---\n 1\n(1 row)\n\n"
     assert got.stderr == expected.stderr.replace("psql:", "")
     assert f"{script}:3: WARNING:  careful\nDETAIL:  the detail\nHINT:  the hint\n" in got.stderr
 
@@ -249,7 +249,7 @@ def test_notices_and_warnings_reach_stderr_as_psql_prints_them(pg_url: str, tmp_
 def test_mariadb_warnings_are_shown_like_the_mysql_client(mysql_url: str) -> None:
     name = f"no_such_{uuid.uuid4().hex[:8]}"
     got = run_cli([mysql_url, "-q", "-c", f"drop table if exists {name}", "-c", "select cast('x' as int) as a"])
-    assert got.code == 0 and got.stdout == " a \n---\n 0\n\n"
+    assert got.code == 0 and got.stdout == " a \n---\n 0\n(1 row)\n\n"
     exe = shutil.which("mariadb") or shutil.which("mysql")
     require(exe is not None, "the mariadb client is not installed")
     client = subprocess.run(

@@ -294,9 +294,10 @@ def test_raw_text_comes_first_as_it_is() -> None:
     assert rendered(Outcome(raw=["1\tx\n", "2\ty\n"], tag="COPY 2")) == "1\tx\n2\ty\nCOPY 2\n"
 
 
-def test_quiet_and_footer_off_drop_the_row_count() -> None:
-    assert rendered(TWO_ROWS, null="", quiet=True).endswith(" 22 | x    | yy\n\n")
-    assert rendered(TWO_ROWS, null="", footer=False) == rendered(TWO_ROWS, null="", quiet=True)
+def test_footer_off_drops_the_row_count_and_quiet_keeps_it_as_psql() -> None:
+    assert rendered(TWO_ROWS, null="", footer=False).endswith(" 22 | x    | yy\n\n")
+    assert rendered(TWO_ROWS, null="", quiet=True) == rendered(TWO_ROWS, null="")
+    assert rendered(Outcome(tag="INSERT 0 1"), quiet=True) == ""  # -q drops tags
     listing = Outcome.table(["Name"], [("t",)], footer=False)  # a meta-command's listing
     assert rendered(listing) == " Name \n------\n t\n\n"
 

@@ -180,7 +180,7 @@ def test_gset_sets_variables_from_one_row(db_url: str) -> None:
 def test_gset_alone_sends_the_previous_query(db_url: str) -> None:
     r = run_cli([db_url, "-X", "-q"], input="select 5 as five;\n\\gset\n\\echo :five\n")
     assert r.code == 0, r.stderr
-    assert r.stdout == " five \n------\n    5\n\n5\n"  # (-q: no footer)
+    assert r.stdout == " five \n------\n    5\n(1 row)\n\n5\n"  # (-q keeps the footer, as psql)
     r = run_cli([db_url, "-X"], input="\\gset\n")
     assert r.code == 1 and "\\gset cannot be used with an empty query" in r.stderr
 
@@ -336,7 +336,7 @@ def test_pset_changes_what_the_renderer_shows(db_url: str) -> None:
     )
     assert r.stderr == ""
     quiet = run_cli([db_url, "-X", "-q"], input=script)
-    assert quiet.stdout == "   n    \n--------\n (null)\n\na\r\n1\r\n" and quiet.stderr == ""
+    assert quiet.stdout == "   n    \n--------\n (null)\n(1 row)\n\na\r\n1\r\n" and quiet.stderr == ""
 
 
 # Every psql-named setting command, toggled and given values, with \o and QUIET.
@@ -508,7 +508,7 @@ def test_a_statement_with_if_lines_inside_is_refused_not_run_wrongly(db_url: str
         "<stdin>:1: a statement with \\if/\\elif/\\else/\\endif lines inside it is not supported; it was not run"
         " (end the statement inside each branch)\n"
     )
-    assert r.stdout == " x \n---\n 3\n\n"
+    assert r.stdout == " x \n---\n 3\n(1 row)\n\n"
 
 
 def test_watch_ends_when_the_server_ends_its_connection() -> None:

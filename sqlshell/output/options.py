@@ -17,7 +17,7 @@ Write = Callable[[str], object]  # what it returns is ignored: file.write fits
 class RenderOptions:
     format: str = "aligned"
     null: str = "<null>"  # how NULL is shown in table formats (psql shows nothing)
-    quiet: bool = False  # no tags, no "(N rows)" footers
+    quiet: bool = False  # psql -q: no command tags (the "(N rows)" footer stays, as in psql)
     expanded: bool = False
     auto_width: int | None = None  # \x auto: expanded when a table row would be wider than this
     tuples_only: bool = False  # psql -t: no header, no footer
@@ -26,7 +26,7 @@ class RenderOptions:
 
 
 def footer(count: int, opts: RenderOptions) -> str:
-    """psql's ``(N rows)`` line, or nothing when -q, -t or ``\\pset footer off`` say so."""
-    if opts.quiet or opts.tuples_only or not opts.footer:
+    """psql's ``(N rows)`` line, or nothing when -t or ``\\pset footer off`` say so (-q keeps it, as psql does)."""
+    if opts.tuples_only or not opts.footer:
         return ""
     return f"({count} {'row' if count == 1 else 'rows'})\n"
