@@ -243,10 +243,10 @@ def _run(
 ) -> ExitStatus:
     """Reach the database, build the Shell, and hand it to the REPL (both ends
     a terminal, no script: psql's rule) or to the script runner."""
-    from sqlshell.errors import UserError
+    from sqlshell.commands.all import build_registry
+    from sqlshell.errors import InputError, UserError
     from sqlshell.output.streams import Output
     from sqlshell.scriptrun import run_script, stopped
-    from sqlshell.sqltext.source import InputError
     from sqlshell.state import Shell
 
     settings.interactive = not script and sys.stdin.isatty() and sys.stdout.isatty()
@@ -254,7 +254,7 @@ def _run(
     db = _database(url_text, server, settings, ask_password, out)
     if db is None:
         return ExitStatus.BAD_USAGE
-    shell = Shell(db, settings, out)
+    shell = Shell(db, settings, out, build_registry())
     try:
         _prepare(shell, assignments, output_file, mode)
         if settings.interactive:

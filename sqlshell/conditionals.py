@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from sqlshell.commands.registry import parse_meta
 from sqlshell.errors import UserError
 from sqlshell.sqltext import metaargs
 from sqlshell.sqltext.split import Kind, Statement
@@ -117,12 +116,12 @@ def gate(conditions: Conditions, stmt: Statement, variables: dict[str, str]) -> 
     (False: nothing more to run), and a skipped branch's statements are dropped
     unread. Raises UserError (BadBoolean for a bad expression) as psql complains."""
     if stmt.kind is Kind.META:
-        name, args = parse_meta(stmt.text)
+        name, raw = metaargs.split_meta(stmt.text)
         if name in NAMES:
             conditions.last_line = stmt.line
             expression = None
             if conditions.needs_expression(name):
-                expression = " ".join(metaargs.words(args.raw, variables))
+                expression = " ".join(metaargs.words(raw, variables))
             conditions.apply(name, expression)
             return False
     elif conditions.last_line:

@@ -35,6 +35,14 @@ class ConnectError(UserError):
     """The database cannot be reached: exit code 2 in scripts."""
 
 
+class InputError(Exception):
+    """The input cannot be read as an SQL script (exit code 2)."""
+
+
+class QuitRequested(Exception):
+    """``\\q``: the REPL or script loop ends (after the open-work check)."""
+
+
 _WS = re.compile(r"\s*\n\s*")
 
 

@@ -6,7 +6,8 @@ every few seconds).
 Each ends the SQL statement it follows (the splitter's terminators); typed
 alone, it sends the previous query again, as psql does with an empty query
 buffer. The query itself runs through the pipeline (``Pipeline.execute``), so
-errors, transaction state and on-error policy are the same as for ``;``.
+errors, transaction state and on-error policy are the same as for ``;``
+(a sender takes the pipeline as a ``Runner``: this module does not import it).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlshell.cancel import running
 from sqlshell.errors import UserError
@@ -25,9 +26,26 @@ from sqlshell.sqltext import metaargs
 from sqlshell.sqltext.split import Kind, Statement
 
 if TYPE_CHECKING:
-    from sqlshell.pipeline import Pipeline
+    from sqlshell.state import Shell
 
-Sender = Callable[["Pipeline", Statement], bool]
+
+class Runner(Protocol):
+    """What a sender needs of the pipeline (``pipeline.Pipeline``, which imports
+    this module): run a statement as any other, report a failure, say where."""
+
+    @property
+    def shell(self) -> Shell: ...
+
+    def execute(
+        self, stmt: Statement, consume: Callable[[Outcome], object] | None = None, raw: bool = False
+    ) -> bool: ...
+
+    def fail(self, stmt: Statement, message: str) -> bool: ...
+
+    def where(self, stmt: Statement, line: int = 0) -> str: ...
+
+
+Sender = Callable[[Runner, Statement], bool]
 
 # psql's variables with hooks: \gset leaves them alone, with a warning.
 _SPECIAL = frozenset(
@@ -70,7 +88,7 @@ def is_watch(stmt: Statement) -> bool:
     return sender(stmt) is watch
 
 
-def _query(pipeline: Pipeline, stmt: Statement) -> tuple[Statement, list[str]] | None:
+def _query(pipeline: Runner, stmt: Statement) -> tuple[Statement, list[str]] | None:
     """The query to send and the command's arguments (None: failed, and said so)."""
     shell = pipeline.shell
     text = stmt.terminator if stmt.kind is Kind.SQL else stmt.text
@@ -84,7 +102,7 @@ def _query(pipeline: Pipeline, stmt: Statement) -> tuple[Statement, list[str]] |
     return Statement(Kind.SQL, shell.last_sql, stmt.line), words
 
 
-def gset(pipeline: Pipeline, stmt: Statement) -> bool:
+def gset(pipeline: Runner, stmt: Statement) -> bool:
     found = _query(pipeline, stmt)
     if found is None:
         return False
@@ -92,7 +110,7 @@ def gset(pipeline: Pipeline, stmt: Statement) -> bool:
     prefix = words[0] if words else ""
     shell = pipeline.shell
     for extra in words[1:]:  # psql's warning: an argument is never dropped in silence
-        shell.output.warn(f'{pipeline._where(stmt)}warning: \\gset: extra argument "{extra}" ignored')
+        shell.output.warn(f'{pipeline.where(stmt)}warning: \\gset: extra argument "{extra}" ignored')
 
     def store(outcome: Outcome) -> None:
         if outcome.columns is None:  # a command without rows: psql shows its tag
@@ -110,7 +128,7 @@ def gset(pipeline: Pipeline, stmt: Statement) -> bool:
         for column, value in zip(outcome.columns, rows[0], strict=True):
             name = prefix + column.name
             if name in _SPECIAL:
-                where = pipeline._where(stmt)
+                where = pipeline.where(stmt)
                 shell.output.warn(f'{where}warning: attempt to \\gset into specially treated variable "{name}" ignored')
                 continue
             if not name.replace("_", "a").isalnum():
@@ -123,7 +141,7 @@ def gset(pipeline: Pipeline, stmt: Statement) -> bool:
     return pipeline.execute(query, consume=store)
 
 
-def gexec(pipeline: Pipeline, stmt: Statement) -> bool:
+def gexec(pipeline: Runner, stmt: Statement) -> bool:
     found = _query(pipeline, stmt)
     if found is None:
         return False
@@ -183,7 +201,7 @@ def watch_options(words: list[str]) -> tuple[float, int | None]:
     return (2.0 if interval is None else interval), count
 
 
-def watch(pipeline: Pipeline, stmt: Statement) -> bool:
+def watch(pipeline: Runner, stmt: Statement) -> bool:
     found = _query(pipeline, stmt)
     if found is None:
         return False

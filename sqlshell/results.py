@@ -8,8 +8,12 @@ driver to the output a batch at a time and memory stays flat.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlshell.sqltext.split import Statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +25,22 @@ class Column:
 
 
 @dataclass
+class Script:
+    """Statements a meta-command hands back for the pipeline to run (``\\i``,
+    ``\\ir``, ``\\e``): the commands never call the pipeline, so the statements
+    run as the outer input's do (same shell, rendering, on-error policy).
+
+    ``statements`` may be read lazily (a file split as it is read); ``scope`` is
+    held open while they run (the open file, the ``\\ir`` base directory) and
+    closed after, whatever happened. ``source`` names the script in error lines
+    (None: the outer input's way, as for ``\\e``)."""
+
+    statements: Iterable[Statement]
+    source: str | None = None
+    scope: AbstractContextManager[object] = field(default_factory=nullcontext)
+
+
+@dataclass
 class Outcome:
     """Rows (if any), then the command tag, then the shell's own notes.
 
@@ -29,7 +49,9 @@ class Outcome:
     (``\\pset``'s "Null display is …"): standard output, as psql prints it, even
     while results go to an ``\\o`` file. ``notes`` are the shell's own remarks,
     on stderr. ``-q`` drops both (as it drops tags and footers); ``warnings``
-    always go to stderr.
+    always go to stderr. ``stdout``/``stderr`` are text written as it is, the
+    results so far flushed first (psql's ``\\echo``, ``\\warn``), even under
+    ``-q``. ``script``: statements to run next (``\\i``, ``\\e``).
     """
 
     columns: list[Column] | None = None
@@ -40,6 +62,9 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     footer: bool = True  # "(N rows)" after a table; off for meta-command listings
     raw: Iterable[str] = ()  # text passed through as it is (COPY … TO STDOUT)
+    stdout: str = ""  # standard output, not the \\o file (\\echo; what \\e runs)
+    stderr: str = ""  # standard error (\\warn)
+    script: Script | None = None  # statements to run after this outcome is shown
 
     def close(self) -> None:
         """Stop reading rows (output closed, Ctrl-C): the driver's cursor is

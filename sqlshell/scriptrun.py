@@ -21,8 +21,8 @@ from sqlshell.openwork import Occasion, settle
 
 if TYPE_CHECKING:
     from sqlshell.cliopts import ScriptStep
+    from sqlshell.errors import InputError
     from sqlshell.output.progress import Progress
-    from sqlshell.sqltext.source import InputError
     from sqlshell.sqltext.split import Statement
     from sqlshell.state import Shell
 
@@ -99,7 +99,7 @@ def _size(path: str) -> int | None:
 def _open_files(script: list[ScriptStep], stack: ExitStack) -> dict[int, tuple[BinaryIO, str, Path | None]]:
     """Every -f file, opened before anything runs, so an unreadable file has no
     partial effect; by step index, with its name and resolved path (None: stdin)."""
-    from sqlshell.sqltext.source import InputError
+    from sqlshell.errors import InputError
 
     opened: dict[int, tuple[BinaryIO, str, Path | None]] = {}
     for index, step in enumerate(script):

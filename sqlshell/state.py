@@ -11,19 +11,20 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.exc import DBAPIError, PendingRollbackError, SQLAlchemyError
 
-from sqlshell.commands.registry import Registry, build_registry
 from sqlshell.conditionals import Conditions
 from sqlshell.database import Database
 from sqlshell.errors import one_line
-from sqlshell.executors.contract import IDLE, Executor, Mode, Transactional, TxnSnapshot, TxnStatus, executor_for
+from sqlshell.executors.contract import IDLE, Executor, Mode, Transactional, TxnSnapshot, TxnStatus
+from sqlshell.executors.factory import executor_for
 from sqlshell.observe.trace import Tracer
 from sqlshell.observe.txnstory import Story
 from sqlshell.openwork import Occasion, settle
 from sqlshell.output.streams import Output
+from sqlshell.results import Outcome
 from sqlshell.settings import Settings
 from sqlshell.sqltext.serverparams import standard_strings
 
@@ -32,14 +33,22 @@ if TYPE_CHECKING:
     from sqlshell.sqltext.pieces import Piece
 
 
+class MetaCommands(Protocol):
+    """What the shell needs of its meta-commands (``commands.registry.Registry``):
+    the caller builds the registry and hands it in, so this module imports no
+    command (the commands import the shell)."""
+
+    def run(self, shell: Shell, line: str) -> Outcome: ...
+
+
 class Shell:
-    def __init__(self, db: Database, settings: Settings, output: Output, registry: Registry | None = None) -> None:
+    def __init__(self, db: Database, settings: Settings, output: Output, registry: MetaCommands) -> None:
         self.db = db
         self.settings = settings  # the one copy of every setting: everything reads it here
         self.output = output
         output.prefs = settings  # -q / \\set QUIET: the output reads the same value
         self._attach(db)
-        self.registry = registry or build_registry()
+        self.registry = registry  # commands.all.build_registry(), by whoever builds the shell
         self.conditions = Conditions()  # the REPL's \if stack (the prompt shows a skipped branch)
         self.on_edited: Callable[[str], None] | None = None  # the REPL's history takes what \e ran
         self.mode = Mode.ENGINE

@@ -138,6 +138,12 @@ def _local_url(text: str) -> URL:
     return make_url(f"sqlite:///{path.resolve()}")
 
 
+def _one_line(text: str) -> str:
+    """psycopg's message on one line (``errors.one_line``'s rule: errors imports
+    this module, so this one folds its own)."""
+    return re.sub(r"\s*\n\s*", "; ", text.strip())
+
+
 def _conninfo_url(text: str) -> URL:
     """A libpq connection string as a psycopg URL. libpq parses it (psycopg's
     ``conninfo_to_dict``); the parts a URL has a place for go there (so the
@@ -147,12 +153,10 @@ def _conninfo_url(text: str) -> URL:
     from psycopg import ProgrammingError
     from psycopg.conninfo import conninfo_to_dict
 
-    from sqlshell.errors import one_line  # errors imports this module: imported when used
-
     try:
         params = {k: str(v) for k, v in conninfo_to_dict(text).items()}
     except ProgrammingError as exc:
-        raise BadURL(f"not a valid connection string: {mask_conninfo(text)} ({one_line(str(exc))})") from exc
+        raise BadURL(f"not a valid connection string: {mask_conninfo(text)} ({_one_line(str(exc))})") from exc
     password = params.pop("password", None)
     if password:
         _SECRETS.add(password)

@@ -241,10 +241,12 @@ def deadlock_victim(sh: ShellDriver, observer: Engine, t: str, statement: str) -
     runner.start()
     try:
         deadline = time.monotonic() + 20
-        waiting = text(
-            "select count(*) from information_schema.innodb_trx where trx_state = 'LOCK WAIT' and trx_query like :query"
-        )
-        while True:  # until the shell's statement waits for the row lock (a fresh look each time)
+        # The server runs the shell's statement: it waits for the row lock, or is
+        # about to. (innodb_trx's LOCK WAIT is a cache InnoDB refreshes when it
+        # likes: under load it missed a wait for 20 s.) Either order makes the
+        # deadlock, and InnoDB rolls back the lighter transaction: the shell's.
+        waiting = text("select count(*) from information_schema.processlist where info like :query")
+        while True:  # until the shell's statement is on the server (a fresh look each time)
             with observer.connect() as watch:
                 if watch.execute(waiting, {"query": f"update {t} set b = 1%"}).scalar_one():
                     break

@@ -149,7 +149,7 @@ def test_unknown_meta_command_is_one_line_and_the_shell_goes_on(db_url: str) -> 
 
 
 def test_help_lists_every_registered_command(db_url: str) -> None:
-    from sqlshell.commands.registry import build_registry
+    from sqlshell.commands.all import build_registry
 
     r = run_cli([db_url, "-c", "\\?"])
     for command in build_registry().commands:

@@ -29,7 +29,8 @@ from support import count, drop
 
 from sqlshell.database import Database
 from sqlshell.errors import UserError
-from sqlshell.executors.contract import Mode, Transactional, TxnStatus, executor_for
+from sqlshell.executors.contract import Mode, Transactional, TxnStatus
+from sqlshell.executors.factory import executor_for
 from sqlshell.executors.transactional import ALREADY_OPEN, FAILED_NOT_COMMITTED
 from sqlshell.output.streams import Output
 from sqlshell.settings import Settings

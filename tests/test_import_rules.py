@@ -1,10 +1,43 @@
-"""Import rules over sqlshell/, read with ``ast`` (nothing is imported): the
-graph of module-level imports has no cycle.
+"""Import rules over sqlshell/, read with ``ast`` (nothing is imported): no
+import cycle, and no import from a higher layer.
 
-What counts is what runs when a module is imported: imports at module level,
-including those under ``if``/``try``/``with`` and in class bodies. Imports
-under ``if TYPE_CHECKING:`` (annotations only) and imports inside functions
-(run at first call, after every module has loaded) do not count."""
+Every import counts: at module level, inside functions (run at first call)
+and under ``if TYPE_CHECKING:`` (an annotation is a dependency too). Importing
+``a.b.c`` runs ``a`` and ``a.b`` first, so those count as well.
+
+The layers, lowest first (``LAYERS``); a module may import its own layer or a
+lower one, never a higher one:
+
+1. foundation: pure helpers with no database, no shell and no I/O policy:
+   errors (every exception that crosses layers), results (``Outcome``),
+   exitstatus, paths, urls, debuglog, cancel, driverconn, the COPY codec
+   ``copyformat/``, the SQL text package ``sqltext/``, ``conditionals``
+   (psql's ``\\if`` stack and boolean words: pure text rules, kept by the
+   shell, read by ``\\pset``, applied by the pipeline).
+2. output: rendering and streams (``output/``), the user's typed values
+   (values_input) and the pager (``interactive.pager``: a stream, no prompt).
+   Below the database and the executors: they echo SQL and turn driver
+   values into text through it (``output.echo``, ``output.values``).
+3. settings: settings and config (the config file validates formats with the
+   renderer, so output is below).
+4. database: the engine and its pool events (``database``, and
+   ``observe.poolwatch``, whose pool-connect listener Database installs).
+5. executors: the three modes' executors (``executors/``).
+6. observe: what the inspection commands read (``observe/``); they take a
+   ``ShellView`` (``observe/view.py``, protocols the Shell matches by its
+   shape), never the Shell itself; ``\\pool``'s rows take the engine and who
+   holds which connection.
+7. state: the Shell, and ``openwork`` (what happens to open work at the end
+   of input, on quit, a mode switch or ``\\connect``: the shell asks it).
+8. commands: the meta-commands; they return ``Outcome`` s (statements to run
+   included) and never call the pipeline. ``commands.all.build_registry``
+   imports every command module; the registry module imports none.
+9. running: dispatch, querysend (its senders take the pipeline as a
+   ``Runner`` protocol) and the pipeline.
+10. front: the REPL (``interactive/``), the CLI (cli, cliopts, and
+    scriptrun, which feeds the options' scripts to the pipeline) and
+    ``__main__``: they build the registry and the Shell and hand them in.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +48,38 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "sqlshell"
 
-# Cycles present when this test was written and not yet broken, each as its
-# sorted module names, with why it is still there. Empty: no cycle is allowed.
-# A new cycle fails the test; so does an entry here that is no longer a cycle.
-KNOWN_CYCLES: dict[tuple[str, ...], str] = {}
+# Lowest first. A name is a module (relative to the package) or ``pkg.*`` for a
+# package and everything under it; an exact name wins over a ``.*`` pattern.
+LAYERS: list[tuple[str, tuple[str, ...]]] = [
+    (
+        "foundation",
+        (
+            "",  # the package itself: __version__ only
+            "interactive",  # empty package markers: some of their modules sit low
+            "observe",
+            "errors",
+            "results",
+            "exitstatus",
+            "paths",
+            "urls",
+            "debuglog",
+            "cancel",
+            "driverconn",
+            "copyformat.*",
+            "sqltext.*",
+            "conditionals",
+        ),
+    ),
+    ("output", ("output.*", "values_input", "interactive.pager")),
+    ("settings", ("settings", "config")),
+    ("database", ("database", "observe.poolwatch")),
+    ("executors", ("executors.*",)),
+    ("observe", ("observe.*",)),
+    ("state", ("state", "openwork")),
+    ("commands", ("commands.*",)),
+    ("running", ("dispatch", "querysend", "pipeline")),
+    ("front", ("interactive.*", "cli", "cliopts", "scriptrun", "__main__")),
+]
 
 Graph = dict[str, set[str]]
 
@@ -30,26 +91,12 @@ def _module_name(path: Path, root: Path) -> str:
     return ".".join(parts)
 
 
-def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
-def _module_level_imports(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:
-    """The import statements that run when the module is imported."""
-    for node in body:
+def _imports(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Every import statement of the module, wherever it is: module level,
+    functions, classes, ``if TYPE_CHECKING:`` blocks."""
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
             yield node
-        elif isinstance(node, ast.If):
-            if not _is_type_checking(node.test):
-                yield from _module_level_imports(node.body)
-            yield from _module_level_imports(node.orelse)
-        elif isinstance(node, ast.Try | ast.TryStar):
-            for block in (node.body, node.orelse, node.finalbody, *(h.body for h in node.handlers)):
-                yield from _module_level_imports(block)
-        elif isinstance(node, ast.With | ast.ClassDef):
-            yield from _module_level_imports(node.body)
 
 
 def _targets(node: ast.Import | ast.ImportFrom, module: str, is_package: bool) -> list[str]:
@@ -66,14 +113,13 @@ def _targets(node: ast.Import | ast.ImportFrom, module: str, is_package: bool) -
 
 
 def import_graph(root: Path, package: str) -> Graph:
-    """Module -> the package's modules it imports at module level (importing
-    ``a.b.c`` runs ``a`` and ``a.b`` first, so those count too)."""
+    """Module -> the package's modules it imports, anywhere in its text."""
     files = {_module_name(p, root): p for p in sorted((root / package).rglob("*.py"))}
     graph: Graph = {}
     for module, path in files.items():
         deps: set[str] = set()
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        for node in _module_level_imports(tree.body):
+        for node in _imports(tree):
             for target in _targets(node, module, path.name == "__init__.py"):
                 parts = target.split(".")
                 deps.update(".".join(parts[:i]) for i in range(1, len(parts) + 1) if ".".join(parts[:i]) in files)
@@ -130,14 +176,51 @@ def _describe(component: tuple[str, ...], graph: Graph) -> str:
     return f"cycle among {len(component)} modules:\n" + "\n".join(edges)
 
 
+def layer_of(module: str, package: str, layers: list[tuple[str, tuple[str, ...]]]) -> int | None:
+    """The index of ``module``'s layer: its exact name first, else the longest
+    ``pkg.*`` pattern that holds it; None when no layer names it."""
+    name = module.removeprefix(package).removeprefix(".")
+    best: tuple[int, int] | None = None  # (length of the pattern's package, layer)
+    for i, (_, names) in enumerate(layers):
+        for pattern in names:
+            if pattern == name:
+                return i
+            if pattern.endswith(".*"):
+                base = pattern[:-2]
+                if (name == base or name.startswith(base + ".")) and (best is None or len(base) > best[0]):
+                    best = (len(base), i)
+    return best[1] if best is not None else None
+
+
+def upward_imports(graph: Graph, package: str, layers: list[tuple[str, tuple[str, ...]]]) -> list[str]:
+    """Each import of a module from a higher layer, as a line to read; and each
+    module no layer names."""
+    found: list[str] = []
+    for module in sorted(graph):
+        mine = layer_of(module, package, layers)
+        if mine is None:
+            found.append(f"{module}: in no layer (add it to LAYERS)")
+            continue
+        for dep in sorted(graph[module]):
+            theirs = layer_of(dep, package, layers)
+            if theirs is not None and theirs > mine:
+                found.append(f"{module} ({layers[mine][0]}) imports {dep} ({layers[theirs][0]})")
+    return found
+
+
 def test_no_import_cycle_in_sqlshell() -> None:
     graph = import_graph(ROOT, PACKAGE)
     assert len(graph) > 50 and "sqlshell.commands.registry" in graph  # it read the package
     found = cycles(graph)
-    new = [c for c in found if c not in KNOWN_CYCLES]
-    assert not new, "import cycle(s) at module level:\n" + "\n".join(_describe(c, graph) for c in new)
-    gone = [c for c in KNOWN_CYCLES if c not in found]
-    assert not gone, f"no longer a cycle: remove from KNOWN_CYCLES: {gone}"
+    assert not found, "import cycle(s):\n" + "\n".join(_describe(c, graph) for c in found)
+
+
+def test_no_module_imports_a_higher_layer() -> None:
+    graph = import_graph(ROOT, PACKAGE)
+    found = upward_imports(graph, PACKAGE, LAYERS)
+    assert not found, "imports against the layers (lowest first: {}):\n  {}".format(
+        " -> ".join(name for name, _ in LAYERS), "\n  ".join(found)
+    )
 
 
 def _package(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -148,7 +231,7 @@ def _package(tmp_path: Path, files: dict[str, str]) -> Path:
     return tmp_path
 
 
-def test_the_check_finds_a_cycle_and_ignores_what_does_not_run_at_import(tmp_path: Path) -> None:
+def test_the_check_finds_a_cycle_through_any_import(tmp_path: Path) -> None:
     root = _package(
         tmp_path,
         {
@@ -158,12 +241,38 @@ def test_the_check_finds_a_cycle_and_ignores_what_does_not_run_at_import(tmp_pat
             "sub/__init__.py": "",
             "sub/c.py": "from ..a import x\n",  # a -> b -> sub.c -> a
             "d.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import e\n",
-            "e.py": "def f():\n    from pkg import d\n",  # at call time only
+            "e.py": "def f():\n    from pkg import d\n",  # d -> e -> d: annotations and calls count
             "f.py": "try:\n    from . import g\nexcept ImportError:\n    pass\n",
             "g.py": "class K:\n    from pkg import f\n",  # f -> g -> f
+            "h.py": "import os\n",  # nothing of the package
         },
     )
     graph = import_graph(root, "pkg")
     assert graph["pkg.sub.c"] == {"pkg", "pkg.a"}
-    assert graph["pkg.d"] == set() and graph["pkg.e"] == set()
-    assert cycles(graph) == [("pkg.a", "pkg.b", "pkg.sub.c"), ("pkg.f", "pkg.g")]
+    assert graph["pkg.d"] == {"pkg", "pkg.e"} and graph["pkg.e"] == {"pkg", "pkg.d"}
+    assert graph["pkg.h"] == set()
+    assert cycles(graph) == [("pkg.a", "pkg.b", "pkg.sub.c"), ("pkg.d", "pkg.e"), ("pkg.f", "pkg.g")]
+
+
+def test_the_check_finds_an_upward_import_and_an_unplaced_module(tmp_path: Path) -> None:
+    root = _package(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "low.py": "def f():\n    from pkg.high import x\n",  # upward, inside a function
+            "mid/__init__.py": "",
+            "mid/m.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.mid.top import T\n",
+            "mid/top.py": "from pkg import low\n",  # downward: allowed
+            "high.py": "from pkg.mid import m\n",  # downward: allowed
+            "stray.py": "",
+        },
+    )
+    layers = [("low", ("low", "")), ("mid", ("mid.*",)), ("top", ("mid.top",)), ("high", ("high",))]
+    graph = import_graph(root, "pkg")
+    assert layer_of("pkg.mid.top", "pkg", layers) == 2 and layer_of("pkg.mid", "pkg", layers) == 1
+    assert upward_imports(graph, "pkg", layers) == [
+        "pkg.low (low) imports pkg.high (high)",
+        "pkg.mid.m (mid) imports pkg.mid.top (top)",
+        "pkg.stray: in no layer (add it to LAYERS)",
+    ]
+    assert upward_imports(graph, "pkg", [("all", ("", "low", "mid.*", "high", "stray"))]) == []

@@ -5,6 +5,7 @@ PostgreSQL; where psql has the feature, checked against psql itself."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -397,6 +398,20 @@ def test_setting_commands_answer_on_stdout_as_psql_does(tmp_path: Path) -> None:
         assert mine.stdout == psql.stdout and mine.stderr == psql.stderr == ""
         answers = psql.stdout.count(" is ")
         assert answers == (0 if flags else 24) + 3  # the last \\pset null w and \\timing, after QUIET off
+
+
+def test_timing_goes_to_stdout_as_psql_prints_it(tmp_path: Path) -> None:
+    """\\timing's "Time: … ms" is asked-for output: standard output, not the \\o
+    file, and -q keeps it (psql's PrintTiming)."""
+    url = _need_psql()
+    out = tmp_path / "o.txt"
+    script = f"\\timing on\nselect 1 as a;\n\\o {out}\nselect 2 as b;\n\\o\n\\echo ok\n"
+    for flags in ([], ["-q"]):
+        psql, mine = _both(script, url, tmp_path, *flags)
+        times = re.compile(r"Time: \d+\.\d{3} ms")
+        assert times.sub("Time: T", mine.stdout) == times.sub("Time: T", psql.stdout), mine.stdout
+        assert mine.stdout.count("Time: ") == 2 and mine.stderr == psql.stderr == ""
+        assert "Time" not in out.read_text()
 
 
 def test_pset_t_and_a_set_psqls_settings(shell_driver, sqlite_url: str) -> None:

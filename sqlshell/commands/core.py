@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlshell.commands.registry import Args, CommandSet
-from sqlshell.errors import UserError
+from sqlshell.commands.registry import Args, CommandSet, registry_of
+from sqlshell.errors import QuitRequested, UserError
 from sqlshell.output.render import is_format, known_formats
 from sqlshell.results import Outcome
 
@@ -13,10 +13,6 @@ if TYPE_CHECKING:
     from sqlshell.state import Shell
 
 commands = CommandSet("General")
-
-
-class QuitRequested(Exception):
-    """``\\q``: the REPL or script loop ends (after the open-work check)."""
 
 
 @commands.add("\\q", "", "quit sqlshell", aliases=("\\quit",))
@@ -31,8 +27,8 @@ def help_(shell: Shell, args: Args) -> Outcome:
 
     args.at_most(1, "\\? [COMMAND]")
     if args.words:
-        return Outcome(raw=[helptext.one(shell.registry, args.words[0])])
-    return Outcome(raw=[helptext.overview(shell.registry)])
+        return Outcome(raw=[helptext.one(registry_of(shell), args.words[0])])
+    return Outcome(raw=[helptext.overview(registry_of(shell))])
 
 
 @commands.add(
@@ -130,5 +126,4 @@ def echo(shell: Shell, args: Args) -> Outcome:
         return Outcome.message(f"SQL echo is {args.words[0].lower()}")
     from sqlshell.commands.scripting import echo_text
 
-    echo_text(shell, args)  # psql's \echo
-    return Outcome()
+    return echo_text(shell, args)  # psql's \echo

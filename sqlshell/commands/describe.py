@@ -12,23 +12,19 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import inspect
-from sqlalchemy.engine import Connection, Inspector
+from sqlalchemy.engine import Inspector
 from sqlalchemy.exc import SAWarning
 
+from sqlshell.commands.listing import list_relations, matching_relations
+from sqlshell.commands.reflect import inspector, optional, table_comment, tables
 from sqlshell.commands.registry import Args, CommandSet
 from sqlshell.errors import UserError
 from sqlshell.output import echo
-from sqlshell.output.render import MACHINE_FORMATS, render
 from sqlshell.results import Outcome
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from sqlshell.state import Shell
 
 commands = CommandSet("Introspection")
@@ -51,11 +47,9 @@ def describe_plus(shell: Shell, args: Args) -> Outcome:
 def _describe(shell: Shell, args: Args, plus: bool) -> Outcome:
     raw = args.raw.strip()
     if not raw and plus:
-        from sqlshell.commands.listing import list_relations
-
         return list_relations(shell, "", ("table", "view", "materialized view", "sequence"), plus=True)
     if not raw:
-        with echo.reflecting(shell.db.engine, lambda: "read the table list"), _inspector(shell) as insp:
+        with echo.reflecting(shell.db.engine, lambda: "read the table list"), inspector(shell) as insp:
             return _list_relations(insp)
     if any(c in raw for c in "*?") and '"' not in raw:
         return _describe_matching(shell, raw, plus)
@@ -65,16 +59,17 @@ def _describe(shell: Shell, args: Args, plus: bool) -> Outcome:
 
 def _describe_matching(shell: Shell, pattern: str, plus: bool) -> Outcome:
     """psql's ``\\d PATTERN``: every table and view that matches, one after another."""
-    from sqlshell.commands.listing import matching_relations
-
-    with _inspector(shell) as insp:
+    with inspector(shell) as insp:
         found = matching_relations(shell, insp, pattern, ("table", "view", "materialized view"))
     if not found:
         raise UserError(f"Did not find any relation named {pattern!r}.")
+    text: list[str] = []
     notes: list[str] = []
     for schema, name in found:
-        notes += _describe_one(shell, schema, name, name, plus).notes
-    return Outcome.message(*notes)
+        one = _describe_one(shell, schema, name, name, plus)
+        text += one.raw
+        notes += one.notes
+    return Outcome(raw=["".join(text)], notes=notes)
 
 
 def _describe_one(shell: Shell, schema: str | None, name: str, raw: str, plus: bool) -> Outcome:
@@ -82,7 +77,7 @@ def _describe_one(shell: Shell, schema: str | None, name: str, raw: str, plus: b
     with (
         warnings.catch_warnings(record=True) as caught,
         echo.reflecting(shell.db.engine, summary),
-        _inspector(shell) as insp,
+        inspector(shell) as insp,
     ):
         warnings.simplefilter("always", SAWarning)
         if not insp.has_table(name, schema=schema):
@@ -91,26 +86,15 @@ def _describe_one(shell: Shell, schema: str | None, name: str, raw: str, plus: b
         cols = insp.get_columns(name, schema=schema)
         columns = [_column_row(insp, col) + ((col.get("comment") or "",) if plus else ()) for col in cols]
         keys = _key_rows(insp, name, schema)
-        comment = _table_comment(insp, name, schema) if plus else ""
-    opts = shell.settings.render_options()
-    write = shell.output.write
-    if opts.format not in MACHINE_FORMATS and not opts.tuples_only:  # psql -t: no title
-        shown = f"{schema}.{name}" if schema else name
-        write(f'{kind.capitalize()} "{shown}"\n')
+        comment = table_comment(insp, name, schema) if plus else ""
+    shown = f"{schema}.{name}" if schema else name
     headers = ["column", "type", "nullable", "default"] + (["description"] if plus else [])
-    render(Outcome.table(headers, columns), opts, write)
+    parts: list[tuple[list[str], list[tuple[Any, ...]], bool]] = [(headers, columns, False)]
     if keys:
-        render(Outcome.table(["name", "kind", "columns", "details"], keys), opts, write)
-    if comment and opts.format not in MACHINE_FORMATS and not opts.tuples_only:
-        write(f"Description: {comment}\n")
-    return Outcome.message(*_not_shown(caught))
-
-
-def _table_comment(insp: Inspector, name: str, schema: str | None) -> str:
-    try:
-        return insp.get_table_comment(name, schema=schema).get("text") or ""
-    except NotImplementedError:
-        return ""
+        parts.append((["name", "kind", "columns", "details"], keys, False))
+    outcome = tables(shell, f'{kind.capitalize()} "{shown}"', parts, f"Description: {comment}" if comment else "")
+    outcome.notes = _not_shown(caught)
+    return outcome
 
 
 def _not_shown(caught: list[warnings.WarningMessage]) -> list[str]:
@@ -143,48 +127,11 @@ def parse_name(raw: str) -> tuple[str | None, str]:
     return (parts[0], parts[1]) if len(parts) == 2 else (None, parts[0])
 
 
-@contextmanager
-def _inspector(shell: Shell) -> Iterator[Inspector]:
-    """A fresh Inspector on the connection that sees what the user sees."""
-    if shell.txn().state == "failed":
-        raise UserError("the transaction has failed, so nothing can be read through it", "\\rollback first")
-    conn = _user_connection(shell)
-    if conn is None:
-        yield inspect(shell.db.engine)
-    elif conn.in_transaction():
-        # The user's transaction: a savepoint, so a failing catalog query cannot fail it.
-        savepoint = conn.begin_nested()
-        try:
-            yield inspect(conn)
-        except BaseException:
-            if savepoint.is_active:
-                savepoint.rollback()
-            raise
-        savepoint.commit()
-    else:
-        try:
-            yield inspect(conn)
-        finally:
-            if conn.in_transaction():
-                conn.commit()  # AUTOCOMMIT: only ends SQLAlchemy's autobegun bookkeeping
-
-
-def _user_connection(shell: Shell) -> Connection | None:
-    """The held connection (connection mode), the session transaction's
-    connection (session mode, once it has one), else None: the engine will do."""
-    if shell.held is not None:
-        return shell.held.conn
-    orm: Session | None = getattr(shell.session, "session", None)  # the ORM Session (imported only in session mode)
-    if orm is not None and getattr(shell.session, "driver_connection", None) is not None:
-        return orm.connection()  # the one its transaction holds: asking never begins one
-    return None
-
-
 def _list_relations(insp: Inspector) -> Outcome:
     schema = insp.default_schema_name or ""
     rows = [(schema, name, "table") for name in insp.get_table_names()]
     rows += [(schema, name, "view") for name in insp.get_view_names()]
-    rows += [(schema, name, "materialized view") for name in _optional(insp.get_materialized_view_names)]
+    rows += [(schema, name, "materialized view") for name in optional(insp.get_materialized_view_names)]
     if not rows:
         return Outcome.message(f"no tables or views in {schema or 'the database'}")
     return Outcome.table(["schema", "name", "type"], sorted(rows, key=lambda r: r[1]))
@@ -193,17 +140,9 @@ def _list_relations(insp: Inspector) -> Outcome:
 def _kind(insp: Inspector, name: str, schema: str | None) -> str:
     if name in insp.get_view_names(schema):
         return "view"
-    if name in _optional(insp.get_materialized_view_names, schema):
+    if name in optional(insp.get_materialized_view_names, schema):
         return "materialized view"
     return "table"
-
-
-def _optional(method: Callable[..., list[Any]], *args: Any) -> list[Any]:
-    """What a reflection method returns, or nothing where the dialect does not implement it."""
-    try:
-        return method(*args)
-    except NotImplementedError:
-        return []
 
 
 def _column_row(insp: Inspector, col: Any) -> tuple[str, str, str, str]:
@@ -232,7 +171,7 @@ def _key_rows(insp: Inspector, name: str, schema: str | None) -> list[tuple[str,
         rows.append((pk.get("name") or "", "primary key", _cols(pk["constrained_columns"]), ""))
     indexes = insp.get_indexes(name, schema=schema)
     index_names = {ix["name"] for ix in indexes}
-    for uc in _optional(insp.get_unique_constraints, name, schema):
+    for uc in optional(insp.get_unique_constraints, name, schema):
         if not uc.get("name") or uc["name"] not in index_names:  # PostgreSQL lists them as indexes too
             rows.append((uc.get("name") or "", "unique", _cols(uc["column_names"]), ""))
     for fk in insp.get_foreign_keys(name, schema=schema):
@@ -242,7 +181,7 @@ def _key_rows(insp: Inspector, name: str, schema: str | None) -> list[tuple[str,
             if fk.get("options", {}).get(option):
                 details += f" on {option[2:]} {fk['options'][option].lower()}"
         rows.append((fk.get("name") or "", "foreign key", _cols(fk["constrained_columns"]), details))
-    for ck in _optional(insp.get_check_constraints, name, schema):
+    for ck in optional(insp.get_check_constraints, name, schema):
         rows.append((ck.get("name") or "", "check", "", str(ck.get("sqltext", ""))))
     for ix in indexes:
         kind = "unique constraint" if ix.get("duplicates_constraint") else "unique index" if ix["unique"] else "index"

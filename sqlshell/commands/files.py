@@ -2,25 +2,28 @@
 ``\\i``/``\\ir`` run a script, ``\\e`` runs what the user edited, ``\\o``
 sends results to a file.
 
-A script runs through the same pipeline as the outer input (``run_nested``):
-in the current mode and transaction, statement by statement, streamed, with
-the same on-error policy; a failure inside it fails the ``\\i`` too, so an
-outer script stops where psql's would.
+The commands hand back the statements to run (``Outcome.script``); the
+pipeline runs them as it runs the outer input: in the current mode and
+transaction, statement by statement, streamed, with the same on-error
+policy; a failure inside it fails the ``\\i`` too, so an outer script stops
+where psql's would.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import IO, TYPE_CHECKING, TextIO
 
 from sqlshell.commands.registry import Args, CommandSet
 from sqlshell.errors import UserError
-from sqlshell.results import Outcome
-from sqlshell.sqltext.source import InputError, stream_statements, text_statements
+from sqlshell.results import Outcome, Script
+from sqlshell.sqltext.source import stream_statements, text_statements
 
 if TYPE_CHECKING:
     from sqlshell.state import Shell
@@ -51,27 +54,29 @@ def include_relative(shell: Shell, args: Args) -> Outcome:
 
 
 def run_file(shell: Shell, path: Path, shown: str) -> Outcome:
-    """Run a script file; ``shown`` is its name as the user wrote it (for messages)."""
-    from sqlshell.pipeline import run_nested  # the pipeline imports the shell, which imports the commands
-
+    """A script file to run; ``shown`` is its name as the user wrote it (for messages)."""
     if len(shell.scripts) >= MAX_DEPTH:
         raise UserError(f"cannot run {shown}: scripts nested {MAX_DEPTH} deep", "does a script include itself?")
     try:
         stream = path.open("rb")
     except OSError as exc:
         raise UserError(f"cannot read {shown}: {exc.strerror or exc}") from exc
+    statements = stream_statements(
+        stream, shell.db.nested_comments, shown, server_strings=shell.standard_conforming_strings
+    )
+    return Outcome(script=Script(statements, shown, _running(shell, path, stream)))
+
+
+@contextlib.contextmanager
+def _running(shell: Shell, path: Path, stream: IO[bytes]) -> Iterator[None]:
+    """While the file's statements run: it is the innermost script (``\\ir``'s
+    base, the nesting depth); then it is closed."""
     shell.scripts.append(path.absolute())
     try:
         with stream:
-            statements = stream_statements(
-                stream, shell.db.nested_comments, shown, server_strings=shell.standard_conforming_strings
-            )
-            run_nested(shell, statements, shown)
-    except InputError as exc:
-        raise UserError(str(exc)) from exc
+            yield
     finally:
         shell.scripts.pop()
-    return Outcome()
 
 
 @commands.add("\\o", "[FILE]", "send results to FILE (created or emptied); \\o alone: back to standard output")
@@ -119,8 +124,6 @@ def edit(shell: Shell, args: Args) -> Outcome:
         path = Path(word).expanduser()
         run_editor(path)
         return run_file(shell, path, word)
-    from sqlshell.pipeline import run_nested
-
     # A private directory: the statement may hold secrets.
     with tempfile.TemporaryDirectory(prefix="sqlshell-") as tmp:
         path = Path(tmp) / "statement.sql"
@@ -133,11 +136,10 @@ def edit(shell: Shell, args: Args) -> Outcome:
     statements = text_statements(text, shell.db.nested_comments, shell.standard_conforming_strings)
     if not statements:
         return Outcome.message("nothing to run")
-    shell.output.stdout.write(text.strip() + "\n")  # what runs, as psql shows it
     if shell.on_edited is not None:
         shell.on_edited(text.strip())  # Up brings it back, as psql's history does
-    run_nested(shell, statements)
-    return Outcome()
+    # What runs is shown first, as psql shows it.
+    return Outcome(stdout=text.strip() + "\n", script=Script(statements))
 
 
 def editor_command() -> list[str]:

@@ -125,9 +125,10 @@ def locks_cmd(shell: Shell, args: Args) -> Outcome:
 @commands.add("\\pool", "", "the engine's pool: size, overflow, each connection with its backend id and holder")
 def pool_cmd(shell: Shell, args: Args) -> Outcome:
     from sqlshell.observe.poolwatch import pool_rows
+    from sqlshell.observe.view import held_connections
 
     args.at_most(0, "\\pool")
-    head, headers, rows = pool_rows(shell)
+    head, headers, rows = pool_rows(shell.db.engine, held_connections(shell))
     return _sections(shell, head, [("connections", headers, rows)] if rows else [])
 
 
@@ -156,8 +157,12 @@ def objects_cmd(shell: Shell, args: Args) -> Outcome:
 
 @commands.add("\\trace", "[on|off]", "show the life cycle on stderr as it happens: pool, BEGIN/COMMIT, flushes")
 def trace_cmd(shell: Shell, args: Args) -> Outcome:
-    from sqlshell.observe.trace import switch
+    from sqlshell.observe.trace import Tracer
 
     on = args.switch(shell.trace is not None, "\\trace [on|off]")
-    switch(shell, on)
+    if on and shell.trace is None:
+        shell.trace = Tracer(shell)
+    elif not on and shell.trace is not None:
+        shell.trace.close()
+        shell.trace = None
     return Outcome.message(f"trace is {'on' if on else 'off'}" + (" (on stderr)" if on else ""))

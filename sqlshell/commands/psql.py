@@ -21,16 +21,6 @@ commands = CommandSet("Scripts")
 _TRUE = ("on", "true", "yes", "1")
 _FALSE = ("off", "false", "no", "0")
 
-# psql's own meta-commands: named as such when a script uses one sqlshell lacks.
-_PSQL_NAMES = (
-    "\\a \\bind \\C \\cd \\conninfo \\copy \\copyright \\crosstabview \\dD \\da \\db \\dc \\dd \\ddp \\des \\det "
-    "\\deu \\dew \\df \\dF \\dg \\di \\dl \\dL \\dm \\dn \\do \\dO \\dp \\dP \\drds \\dRp \\dRs \\ds \\dt \\dT "
-    "\\du \\dv \\dx \\dX \\dy \\encoding \\errverbose \\ef \\elif \\else \\endif \\ev \\f \\getenv \\gdesc \\gexec "
-    "\\gset \\H \\h \\help \\if \\l \\lo_export \\lo_import \\lo_list \\lo_unlink \\password \\pset \\prompt \\qecho "
-    "\\r \\s \\setenv \\sf \\sv \\t \\T \\w \\warn \\watch \\z \\!"
-)
-PSQL_ONLY = frozenset(_PSQL_NAMES.split())
-
 
 @commands.add("\\set", "[NAME [VALUE …]]", "set a variable for :NAME, :'NAME', :\"NAME\" in SQL (none: list them)")
 def set_(shell: Shell, args: Args) -> Outcome:

@@ -8,7 +8,6 @@ global mutable table), so a test can build its own.
 
 from __future__ import annotations
 
-import re
 import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlshell.errors import UserError
 from sqlshell.results import Outcome
-from sqlshell.sqltext.metaargs import LEXES_ITS_ARGUMENTS
+from sqlshell.sqltext.metaargs import LEXES_ITS_ARGUMENTS, split_meta
 from sqlshell.sqltext.variables import interpolate
 
 if TYPE_CHECKING:
@@ -90,14 +89,9 @@ class CommandSet:
         return register
 
 
-_META = re.compile(r"^(\\[^\s\\]*)\s*(.*)$", re.S)
-
-
 def parse_meta(line: str) -> tuple[str, Args]:
-    m = _META.match(line.strip())
-    if not m:
-        return line.strip(), Args("", [])
-    return m.group(1), Args.parse(m.group(2).strip())
+    name, raw = split_meta(line)
+    return name, Args.parse(raw)
 
 
 class Registry:
@@ -127,8 +121,7 @@ class Registry:
             name, args = parse_meta(interpolate(line, shell.variables))
         cmd = self.lookup(name)
         if cmd is None:
-            from sqlshell.commands.psql import PSQL_ONLY
-            from sqlshell.commands.suggest import suggestion
+            from sqlshell.commands.suggest import PSQL_ONLY, suggestion
 
             hint = suggestion(name, self._by_name)
             if name in PSQL_ONLY:
@@ -137,34 +130,10 @@ class Registry:
         return cmd.handler(shell, args)
 
 
-def build_registry() -> Registry:
-    """Every meta-command the shell knows, from the command modules."""
-    from sqlshell.commands import (
-        connect,
-        copy,
-        core,
-        describe,
-        files,
-        inspect,
-        listing,
-        psql,
-        scripting,
-        session,
-        transaction,
-    )
-
-    return Registry(
-        [
-            core.commands,
-            transaction.commands,
-            session.commands,
-            describe.commands,
-            listing.commands,
-            copy.commands,
-            files.commands,
-            connect.commands,
-            psql.commands,
-            scripting.commands,
-            inspect.commands,
-        ]
-    )
+def registry_of(shell: Shell) -> Registry:
+    """The registry the shell was handed (the shell types it only as something
+    that runs a meta-command line): ``\\?`` and completion read its declarations."""
+    registry = shell.registry
+    if not isinstance(registry, Registry):
+        raise TypeError(f"the shell's meta-commands are a {type(registry).__name__}, not a Registry")
+    return registry

@@ -79,23 +79,17 @@ def _text(shell: Shell, args: Args) -> str:
 
 @commands.add("\\qecho", "TEXT", "write TEXT where query results go (the \\o file)")
 def qecho(shell: Shell, args: Args) -> Outcome:
-    shell.output.write(_text(shell, args))
-    return Outcome()
+    return Outcome(raw=[_text(shell, args)])  # where results go
 
 
 @commands.add("\\warn", "TEXT", "write TEXT to standard error")
 def warn(shell: Shell, args: Args) -> Outcome:
-    shell.output.flush()
-    shell.output.stderr.write(_text(shell, args))
-    shell.output.stderr.flush()
-    return Outcome()
+    return Outcome(stderr=_text(shell, args))
 
 
-def echo_text(shell: Shell, args: Args) -> None:
+def echo_text(shell: Shell, args: Args) -> Outcome:
     """psql's ``\\echo``: standard output, even when results go to an ``\\o`` file."""
-    shell.output.flush()
-    shell.output.stdout.write(_text(shell, args))
-    shell.output.stdout.flush()
+    return Outcome(stdout=_text(shell, args))
 
 
 def _default_sigint() -> None:

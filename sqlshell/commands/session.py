@@ -291,9 +291,9 @@ def flush_cmd(shell: Shell, args: Args) -> Outcome:
     sql = ex.flush()
     if not new and not before:
         return Outcome.message("nothing to flush")
-    shell.output.write("".join(line + "\n" for line in sql) + "\n")
     rows = [_row(o, "inserted", _values_text(o, True)) for o in new] + before
     return Outcome(
+        raw=["".join(line + "\n" for line in sql) + "\n"],  # the SQL it took, before the table
         columns=[Column(h, numeric=False) for h in HEADERS],
         batches=[rows],
         footer=False,

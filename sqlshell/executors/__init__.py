@@ -1,7 +1,7 @@
 """The three ways to run SQL. Start at ``contract``: the modes (``Mode``), the
 ``Executor`` and ``Transactional`` protocols they satisfy, the transaction
-state they report (``TxnSnapshot``, ``TxnStatus``) and ``executor_for``, the
-one place a mode becomes an executor.
+state they report (``TxnSnapshot``, ``TxnStatus``); then ``factory``'s
+``executor_for``, the one place a mode becomes an executor.
 
 ``engine`` (one-shot pooled calls), ``connection`` (a held Connection with
 manual transactions; ``connfollow`` follows the server) and ``session`` (an

@@ -3,8 +3,9 @@
 A statement runs in one of three modes (``Mode``), each an executor:
 ``EngineExecutor`` (a pooled connection per statement, AUTOCOMMIT),
 ``ConnectionExecutor`` (one held Connection, transactions begun by the user)
-and ``SessionExecutor`` (an ORM Session). ``executor_for`` makes the one a
-mode needs; ``Shell`` (state.py) only switches between them.
+and ``SessionExecutor`` (an ORM Session). ``factory.executor_for`` makes the
+one a mode needs; ``Shell`` (state.py) only switches between them. This
+module imports none of them, so each can import it.
 
 All three satisfy ``Executor``; the two that hold a transaction also satisfy
 ``Transactional``, whose ``snapshot()`` is what the prompt, the toolbar and
@@ -19,20 +20,13 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Literal, Protocol, overload
+from typing import TYPE_CHECKING, Protocol
 
 from sqlshell.errors import UserError
 from sqlshell.results import Outcome
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
-
-    from sqlshell.database import Database
-    from sqlshell.executors.connection import ConnectionExecutor
-    from sqlshell.executors.engine import EngineExecutor
-    from sqlshell.executors.session import SessionExecutor
-    from sqlshell.output.streams import Output
-    from sqlshell.settings import Settings
+    pass
 
 
 class Mode(StrEnum):
@@ -134,33 +128,3 @@ class Transactional(Executor, Protocol):
     def release(self, name: str | None = None) -> Outcome: ...
 
     def rollback_to(self, name: str | None) -> Outcome: ...
-
-
-@overload
-def executor_for(
-    mode: Literal[Mode.CONNECTION], db: Database, settings: Settings, output: Output, held: Connection | None = None
-) -> ConnectionExecutor: ...
-@overload
-def executor_for(mode: Literal[Mode.SESSION], db: Database, settings: Settings, output: Output) -> SessionExecutor: ...
-@overload
-def executor_for(mode: Literal[Mode.ENGINE], db: Database, settings: Settings, output: Output) -> EngineExecutor: ...
-@overload
-def executor_for(mode: Mode, db: Database, settings: Settings, output: Output) -> Executor: ...
-def executor_for(
-    mode: Mode, db: Database, settings: Settings, output: Output, held: Connection | None = None
-) -> Executor:
-    """The executor a mode runs its statements with, freshly made. ``held``
-    (connection mode): a connection engine mode found inside a server
-    transaction, to be held with it. (The modules are imported here, at first
-    use: the session's pulls in the ORM.)"""
-    if mode is Mode.CONNECTION:
-        from sqlshell.executors.connection import ConnectionExecutor
-
-        return ConnectionExecutor(db, settings, conn=held)
-    if mode is Mode.SESSION:
-        from sqlshell.executors.session import SessionExecutor
-
-        return SessionExecutor(db, settings, output)
-    from sqlshell.executors.engine import EngineExecutor
-
-    return EngineExecutor(db)

@@ -33,7 +33,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.engine import Connection
 
@@ -47,8 +47,66 @@ from sqlshell.sqltext.statement import Kind, Statement
 from sqlshell.sqltext.variables import interpolate
 
 if TYPE_CHECKING:
-    from sqlshell.pipeline import Pipeline
-    from sqlshell.state import Shell
+    from sqlshell.conditionals import Conditions
+    from sqlshell.database import Database
+    from sqlshell.settings import Settings
+
+
+class Held(Protocol):
+    """Connection mode's executor (``connection.ConnectionExecutor``, which
+    imports this module through ``common``)."""
+
+    @property
+    def conn(self) -> Connection: ...
+
+    @property
+    def txn(self) -> object: ...  # None: no transaction
+
+    @property
+    def on_error_rollback(self) -> bool: ...
+
+    @property
+    def failed(self) -> bool: ...
+
+    @property
+    def lost(self) -> bool: ...
+
+
+class Shell(Protocol):
+    """What batching reads of the shell (``state.Shell``, a layer above: it is
+    matched by its shape, never imported)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def variables(self) -> dict[str, str]: ...
+
+    @property
+    def held(self) -> Held | None: ...
+
+    @property
+    def transactional(self) -> object: ...  # compared with ``held``
+
+    @property
+    def single_transaction_ended(self) -> bool: ...
+
+    @property
+    def trace(self) -> object: ...  # None: \\trace is off
+
+
+class Pipeline(Protocol):
+    """What batching reads of the script's pipeline (``pipeline.Pipeline``)."""
+
+    @property
+    def shell(self) -> Shell: ...
+
+    @property
+    def conditions(self) -> Conditions: ...
+
 
 RUN_STATEMENTS = 500  # statements per pipeline at most
 RUN_BYTES = 256 * 1024  # and bytes of SQL: the results of a run stay far below a socket's buffer

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
 
-from sqlshell.commands.registry import Command
+from sqlshell.commands.registry import Command, registry_of
 from sqlshell.interactive.catalog import Catalog, catalog_for
 from sqlshell.interactive.sqlcontext import analyze
 from sqlshell.interactive.sqlwords import FUNCTIONS, KEYWORDS
@@ -75,13 +75,13 @@ class SqlCompleter(Completer):
     def _meta(self, line: str, event: CompleteEvent) -> Iterator[Completion]:
         parts = _BLANK.split(line)
         if len(parts) == 1:  # still typing the name
-            registry = self.shell.registry
+            registry = registry_of(self.shell)
             for name in registry.names():
                 if name.startswith(line):
                     cmd = registry.lookup(name)
                     yield Completion(name, -len(line), display_meta=cmd.help if cmd else None)
             return
-        cmd = self.shell.registry.lookup(parts[0])
+        cmd = registry_of(self.shell).lookup(parts[0])
         if cmd is None:
             return
         args, word = parts[1:-1], parts[-1]

@@ -19,8 +19,8 @@ from prompt_toolkit import PromptSession
 
 from sqlshell import __version__
 from sqlshell.cancel import Canceller
-from sqlshell.commands.core import QuitRequested
 from sqlshell.commands.registry import parse_meta
+from sqlshell.errors import QuitRequested
 from sqlshell.exitstatus import ExitStatus
 from sqlshell.interactive.assist import HELP, assistance_word
 from sqlshell.interactive.catalog import catalog_for, refresh

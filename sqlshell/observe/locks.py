@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
     from sqlalchemy.orm import Session
 
-    from sqlshell.state import Shell
+    from sqlshell.observe.view import ShellView
 
 Section = tuple[str, list[str], list[tuple[Any, ...]]]
 
@@ -39,7 +39,7 @@ class LockReport:
     sections: list[Section] = field(default_factory=list)
 
 
-def transaction_connection(shell: Shell) -> Connection | None:
+def transaction_connection(shell: ShellView) -> Connection | None:
     """The connection the current mode holds (None in engine mode or a session
     with no transaction: nothing is held between statements then)."""
     if shell.held is not None and shell.transactional is shell.held:
@@ -78,7 +78,7 @@ order by a.pid
 """
 
 
-def pg_report(shell: Shell, pid: int) -> LockReport:
+def pg_report(shell: ShellView, pid: int) -> LockReport:
     report = LockReport([f"backend pid {pid}"])
     if shell.txn().state == "failed":
         report.lines.append("the transaction has failed: PostgreSQL released its locks at the error")
@@ -120,7 +120,7 @@ from information_schema.metadata_lock_info where thread_id = :id
 """
 
 
-def mysql_report(shell: Shell, conn_id: int) -> LockReport:
+def mysql_report(shell: ShellView, conn_id: int) -> LockReport:
     report = LockReport([f"connection id {conn_id}"])
     with shell.db.engine.connect() as conn:
         trx = [tuple(r) for r in conn.execute(text(MY_TRX), {"id": conn_id})]
@@ -150,7 +150,7 @@ def mysql_report(shell: Shell, conn_id: int) -> LockReport:
     return report
 
 
-def sqlite_report(shell: Shell, conn: Connection | None) -> LockReport:
+def sqlite_report(shell: ShellView, conn: Connection | None) -> LockReport:
     path = shell.db.url.database
     if not path or path == ":memory:":
         return LockReport(["an in-memory SQLite database: no file, no file locks"])
@@ -181,7 +181,7 @@ def sqlite_report(shell: Shell, conn: Connection | None) -> LockReport:
     return LockReport(lines)
 
 
-def lock_report(shell: Shell) -> LockReport:
+def lock_report(shell: ShellView) -> LockReport:
     conn = transaction_connection(shell)
     db = shell.db
     if db.is_sqlite:
@@ -214,7 +214,7 @@ where r.trx_mysql_thread_id = :id
 """
 
 
-def blockers(shell: Shell, dbapi_connection: Any) -> str | None:
+def blockers(shell: ShellView, dbapi_connection: Any) -> str | None:
     """Who the connection running a statement waits for, in a few words, or None."""
     ident = backend_id(dbapi_connection)
     db = shell.db

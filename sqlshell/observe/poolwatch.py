@@ -21,8 +21,6 @@ from sqlalchemy.pool import QueuePool
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from sqlshell.state import Shell
-
 _RECORDS: weakref.WeakKeyDictionary[Any, weakref.WeakSet[Any]] = weakref.WeakKeyDictionary()
 
 CHECKOUT, CHECKIN, PING = "sqlshell.checkout", "sqlshell.checkin", "sqlshell.ping"
@@ -65,24 +63,9 @@ def _clock(mono: float | None) -> str:
     return time.strftime("%H:%M:%S", time.localtime(wall)) + f" ({time.monotonic() - mono:.1f}s ago)"
 
 
-def _held_by(shell: Shell) -> dict[int, str]:
-    """DBAPI connection id → who in the shell holds it."""
-    held: dict[int, str] = {}
-    if shell.held is not None and not shell.held.conn.closed and not shell.held.conn.invalidated:
-        held[id(shell.held.conn.connection.dbapi_connection)] = "connection mode"
-    session = getattr(shell.session, "session", None)
-    if session is not None and session.in_transaction():
-        try:
-            conn = session.connection()  # the transaction's own connection: no new BEGIN
-            held[id(conn.connection.dbapi_connection)] = "the session"
-        except Exception:  # an invalidated connection: not held any more
-            pass
-    return held
-
-
-def pool_rows(shell: Shell) -> tuple[list[str], list[str], list[tuple[Any, ...]]]:
-    """Sentences about the pool, then the headers and rows of its connections."""
-    engine = shell.db.engine
+def pool_rows(engine: Engine, held: dict[int, str]) -> tuple[list[str], list[str], list[tuple[Any, ...]]]:
+    """Sentences about the pool, then the headers and rows of its connections
+    (``held``: DBAPI connection id → who in the shell holds it)."""
     pool = engine.pool
     head = [f"{type(pool).__name__} (SQLAlchemy's pool of this engine)"]
     if isinstance(pool, QueuePool):
@@ -91,7 +74,6 @@ def pool_rows(shell: Shell) -> tuple[list[str], list[str], list[tuple[Any, ...]]
             f"{type(pool).__name__}: size {pool.size()}, overflow {max(pool.overflow(), 0)} (at most {most}), "
             f"checked in {pool.checkedin()}, checked out {pool.checkedout()}"
         )
-    held = _held_by(shell)
     rows = []
     records = [r for r in _RECORDS.get(engine, ()) if r.dbapi_connection is not None]
     for record in sorted(records, key=lambda r: r.starttime):

@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 from sqlshell.observe.txnstory import abbreviate
 
 if TYPE_CHECKING:
+    from sqlshell.observe.view import ShellView
     from sqlshell.sqltext.split import Statement
-    from sqlshell.state import Shell
 
 PREFIX = "trace: "
 
@@ -51,7 +51,7 @@ def _autocommit(dbapi_connection: Any) -> bool:
 
 
 class Tracer:
-    def __init__(self, shell: Shell) -> None:
+    def __init__(self, shell: ShellView) -> None:
         self.shell = shell
         self._listening: list[tuple[Any, str, Callable[..., Any]]] = []
         self._engine: Any = None
@@ -221,11 +221,3 @@ class Tracer:
     def _on_soft_rollback(self, session: Any, previous: Any) -> None:
         if previous.parent is None and not previous.nested:
             self.say("session rolled back: pending objects expunged, persistent ones expired")
-
-
-def switch(shell: Shell, on: bool) -> None:
-    if on and shell.trace is None:
-        shell.trace = Tracer(shell)
-    elif not on and shell.trace is not None:
-        shell.trace.close()
-        shell.trace = None

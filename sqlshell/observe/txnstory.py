@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sqlshell.observe.view import ShellView
     from sqlshell.results import Outcome
     from sqlshell.sqltext.split import Statement
-    from sqlshell.state import Shell
 
 ABBREVIATE = 80  # characters of a statement shown in the story
 KEPT = 4 * ABBREVIATE  # characters kept (whitespace is squeezed when shown)
@@ -59,7 +59,7 @@ class Story:
         self.entries = []
         self._flushes = []
 
-    def record(self, shell: Shell, stmt: Statement, ok: bool, outcome: Outcome | None) -> None:
+    def record(self, shell: ShellView, stmt: Statement, ok: bool, outcome: Outcome | None) -> None:
         """After a statement ran: append it when a transaction is open. O(1)."""
         if shell.held is None and shell.session is None:  # engine mode: the cheapest test first
             if self.key is not None:

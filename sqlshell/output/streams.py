@@ -79,6 +79,13 @@ class Output:
         if not self.quiet:
             self.stdout.write(line + "\n")
 
+    def timing(self, line: str) -> None:
+        """``\\timing``'s ``Time: … ms``: asked for, so standard output (not the
+        ``\\o`` file, and ``-q`` keeps it), as psql prints it."""
+        if self._file is not None:
+            self._file.flush()
+        self.stdout.write(line + "\n")
+
     def write_bytes(self, data: bytes) -> None:
         """Bytes that are not text (binary COPY data): passed on as they are, as psql
         does, under the text layer (flushed first so that the order holds)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from sqlshell.sqltext.classify import Classification
+from sqlshell.sqltext.pieces import is_single, split_texts
 from sqlshell.sqltext.words import tokens, top_level_words
 
 
@@ -49,8 +50,6 @@ def destructive_reason(
     (``standard_strings``: how the server reads a backslash in a literal; None:
     unknown, so every reading counts; ``info``: the classification of ``sql``
     already made, if any)."""
-    from sqlshell.sqltext.pieces import is_single, split_texts
-
     if is_single(sql, info):
         return _reason(info if info is not None and info.text == sql else Classification(sql))
     for text in split_texts(sql, None, True, standard_strings):

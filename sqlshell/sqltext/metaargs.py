@@ -17,6 +17,18 @@ import re
 # Meta-commands that read their own arguments here, variables included.
 LEXES_ITS_ARGUMENTS = frozenset({"\\echo", "\\qecho", "\\warn", "\\pset", "\\t", "\\if", "\\elif"})
 
+_META = re.compile(r"^(\\[^\s\\]*)\s*(.*)$", re.S)
+
+
+def split_meta(line: str) -> tuple[str, str]:
+    """A meta-command line's name (with its backslash) and the raw text of its
+    arguments, stripped; not a meta-command: the line, and no arguments."""
+    m = _META.match(line.strip())
+    if not m:
+        return line.strip(), ""
+    return m.group(1), m.group(2).strip()
+
+
 _ESCAPES = {"n": "\n", "t": "\t", "b": "\b", "r": "\r", "f": "\f"}
 _ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|(.))", re.S)
 

@@ -21,7 +21,6 @@ import re
 from dataclasses import dataclass
 
 from sqlshell.sqltext.classify import Classification, remember
-from sqlshell.sqltext.destructive import destructive_reason
 from sqlshell.sqltext.split import Kind, Splitter
 from sqlshell.sqltext.txnsql import TxnCommand
 
@@ -41,10 +40,6 @@ class Piece:
     def label(self) -> str:
         """The statement's first words, as a user would name it (``CREATE TABLE``)."""
         return self.info.label
-
-    def destructive(self) -> str | None:
-        """Why this piece deserves an "are you sure?", or None (only the REPL asks)."""
-        return destructive_reason(self.sql, info=self.info)
 
 
 def is_compound(sql: str) -> bool:

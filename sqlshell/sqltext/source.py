@@ -11,13 +11,10 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
+from sqlshell.errors import InputError
 from sqlshell.sqltext.split import Kind, Splitter, Statement
 
 CHUNK = 64 * 1024
-
-
-class InputError(Exception):
-    """The input cannot be read as an SQL script (exit code 2)."""
 
 
 def stream_statements(

@@ -9,7 +9,7 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sqlshell.commands.registry import build_registry
+from sqlshell.commands.all import build_registry
 
 # Meta-commands that reach outside the shell (a shell command, an editor, files,
 # an endless loop, quitting) are replaced before the input runs; see _tame.

@@ -11,6 +11,7 @@ class ShellDriver:
     def __init__(self, url: str, **settings: object) -> None:
         import io
 
+        from sqlshell.commands.all import build_registry
         from sqlshell.database import Database
         from sqlshell.output.streams import Output
         from sqlshell.pipeline import Pipeline
@@ -21,7 +22,7 @@ class ShellDriver:
         self.stdout, self.stderr = io.StringIO(), io.StringIO()
         db = Database(resolve(url))
         db.check()
-        self.shell = Shell(db, Settings(**settings), Output(self.stdout, self.stderr))  # type: ignore[arg-type]
+        self.shell = Shell(db, Settings(**settings), Output(self.stdout, self.stderr), build_registry())  # type: ignore[arg-type]
         self.pipeline = Pipeline(self.shell)
 
     def run(self, text: str) -> tuple[str, str]:

@@ -21,6 +21,7 @@ from prompt_toolkit.history import History, InMemoryHistory
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
+from sqlshell.commands.all import build_registry
 from sqlshell.database import Database
 from sqlshell.interactive.prompt import make_session
 from sqlshell.interactive.repl import run_repl
@@ -50,7 +51,9 @@ class Repl:
     ) -> None:
         self.stdout, self.stderr = stdout or io.StringIO(), io.StringIO()
         db = Database(resolve(url))
-        self.shell = Shell(db, settings or Settings(interactive=True), Output(self.stdout, self.stderr))
+        self.shell = Shell(
+            db, settings or Settings(interactive=True), Output(self.stdout, self.stderr), build_registry()
+        )
         self.history = history or InMemoryHistory()
         self._file_history = file_history  # the real history file in the (test's) XDG state dir
         self._pipe_cm = create_pipe_input()
