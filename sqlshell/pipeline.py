@@ -229,6 +229,8 @@ class Pipeline:
         if txn.state == "failed":
             if txn.lost:
                 pass  # told once, when it was found (Shell.after_statement)
+            elif self.shell.settings.single_transaction:
+                pass  # -1: the script stops here and says the whole of it was rolled back
             elif not ok:
                 out.warn("the transaction has failed: statements are refused until \\rollback (or ROLLBACK)")
         elif (

@@ -182,6 +182,7 @@ def test_single_transaction_leaves_database_unchanged_when_last_statement_fails(
     r = run_cli([db_url, "--single-transaction"], input=script)
     assert r.code == 1
     assert "whole script was rolled back" in r.stderr
+    assert "refused until" not in r.stderr  # the script stops: no \\rollback to wait for
     assert count(observer, films) == 0
     ok = run_cli([db_url, "-1"], input=script.rsplit("select", 1)[0])
     assert ok.code == 0, ok.stderr
