@@ -13,13 +13,11 @@ from support import ShellDriver, drop, sqlalchemy_url
 
 
 @pytest.fixture
-def pg_t(pg_url: str, table: str) -> Iterator[tuple[str, Engine]]:
-    engine = create_engine(sqlalchemy_url(pg_url))
-    with engine.begin() as conn:
+def pg_t(pg_observer: Engine, table: str) -> Iterator[tuple[str, Engine]]:
+    with pg_observer.begin() as conn:
         conn.execute(text(f"create table {table} (a int primary key)"))
-    yield table, engine
-    drop(engine, table)
-    engine.dispose()
+    yield table, pg_observer
+    drop(pg_observer, table)
 
 
 def rows(engine: Engine, table: str) -> list[int]:

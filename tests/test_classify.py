@@ -227,3 +227,20 @@ def test_mysql_implicit_commit_says_what_mariadb_does(mysql_url: str, statement:
             cleanup.execute(text(f"DROP TABLE IF EXISTS {table}, {table}_x"))
             cleanup.commit()
         engine.dispose()
+
+
+def test_why_a_transaction_ended_is_read_from_the_classification() -> None:
+    """``executors.ended.explain`` reads COMMIT / ROLLBACK and MariaDB's implicit
+    commit from the classification (it had its own regexes): a string holding
+    ``;commit`` is no COMMIT, ROLLBACK TO ends nothing, CREATE TEMPORARY does
+    not commit."""
+    from sqlshell.executors.ended import Ended, explain
+
+    assert explain("postgresql", "insert into t values (1); commit", None).outcome is Ended.COMMITTED
+    assert explain("postgresql", "insert into t values (1);\nrollback", None).outcome is Ended.ROLLED_BACK
+    assert explain("postgresql", "select ';commit'", None).outcome is Ended.UNKNOWN
+    assert explain("postgresql", "savepoint a; rollback to a", None).outcome is Ended.UNKNOWN
+    assert explain("mariadb", "create table x (a int)", None).outcome is Ended.COMMITTED
+    assert explain("mariadb", "create temporary table x (a int)", None).outcome is Ended.UNKNOWN
+    failed_commit = explain("postgresql", None, Exception("boom"), ran=["insert into t values (1)", "END"])
+    assert failed_commit.outcome is Ended.ROLLED_BACK

@@ -18,8 +18,8 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from sqlshell.errors import driver_error, one_line
-from sqlshell.sqltext.classify import classified
-from sqlshell.sqltext.pieces import pieces
+from sqlshell.sqltext.classify import Classification, classified
+from sqlshell.sqltext.pieces import split_texts
 
 if TYPE_CHECKING:
     from sqlshell.sqltext.pieces import Piece
@@ -132,7 +132,8 @@ def explain(dialect: str, sql: str | None, error: BaseException | None, ran: Seq
     if dialect == "sqlite" and error is not None:
         why = one_line(str(driver_error(error)))
         return Ending(Ended.ROLLED_BACK, f"SQLite rolled the transaction back (ON CONFLICT ROLLBACK or RAISE): {why}")
-    actions = {p.txn.action for p in pieces(sql, dialect) if p.txn is not None} if sql else set()
+    texts = split_texts(sql, dialect) if sql else []
+    actions = {txn.action for txn in (Classification(text).txn for text in texts) if txn is not None}
     commits, rolls = "commit" in actions, "rollback" in actions
     if commits and not rolls:
         return Ending(Ended.COMMITTED, f"{who} committed the transaction: a COMMIT inside the statement")
