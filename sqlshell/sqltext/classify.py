@@ -52,6 +52,7 @@ _STANDARD_STRINGS = re.compile(
 # the server takes FROM STDOUT as a synonym, and so does psql), COPY … TO STDOUT.
 _COPY_FROM_STDIN = re.compile(r"\bcopy\b[^;]*\bfrom\s+std(?:in|out)\b", re.IGNORECASE | re.DOTALL)
 _TO_STDOUT = re.compile(r"\bto\s+stdout\b", re.IGNORECASE)
+_RETURNING = re.compile(r"\breturning\b", re.IGNORECASE)
 _KEEP = 4  # classifications kept for classified()
 _recent: list[Classification] = []
 
@@ -114,6 +115,13 @@ class Classification:
     def copy_from_stdin(self) -> bool:
         """COPY … FROM STDIN: data lines follow it in the input."""
         return self.verb == "copy" and _COPY_FROM_STDIN.search(self.text) is not None
+
+    @property
+    def may_return(self) -> bool:
+        """INSERT/UPDATE/DELETE … RETURNING: rows may come back. Erring on the
+        safe side (the word anywhere, a string included): one C-speed search
+        instead of tokenising a statement that may be megabytes long."""
+        return _RETURNING.search(self.text) is not None
 
     @property
     def copy_to_stdout(self) -> bool:
