@@ -3,7 +3,7 @@ changed by command-line options and meta-commands (``\\format``, ``\\x``, …)."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlshell.output.render import RenderOptions
 
@@ -31,20 +31,32 @@ class Settings:
     key_bindings: str = "emacs"  # or "vi"
     destructive_warning: bool = True  # confirm DROP, TRUNCATE, DELETE/UPDATE without WHERE
     history_size: int = 10000  # entries kept in the history file
+    # render_options()' last answer, with what it was made from
+    _last_render: tuple[tuple[object, ...], RenderOptions] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def render_options(self) -> RenderOptions:
+        """The options for rendering the next result. The last ones are kept and
+        handed out again while no setting changed (asked once per statement)."""
         auto_width = None
         if self.expanded_auto and self.interactive and not self.expanded:
             import shutil
 
             auto_width = shutil.get_terminal_size().columns
-        return RenderOptions(
-            format=self.format,
-            null=self.null,
-            quiet=self.quiet,
-            expanded=self.expanded,
-            auto_width=auto_width,
-            tuples_only=self.tuples_only,
-            footer=self.footer,
-            field_separator=self.field_separator,
+        key = (
+            self.format,
+            self.null,
+            self.quiet,
+            self.expanded,
+            auto_width,
+            self.tuples_only,
+            self.footer,
+            self.field_separator,
         )
+        last = self._last_render
+        if last is not None and last[0] == key:
+            return last[1]
+        opts = RenderOptions(*key)  # (the fields in RenderOptions' order)
+        self._last_render = (key, opts)
+        return opts

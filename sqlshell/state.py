@@ -26,6 +26,7 @@ from sqlshell.openwork import Occasion, settle
 from sqlshell.output.streams import Output
 from sqlshell.results import Outcome
 from sqlshell.settings import Settings
+from sqlshell.sqltext.serverparams import standard_strings
 
 if TYPE_CHECKING:
     from sqlshell.executors.connection import ConnectionExecutor
@@ -209,8 +210,6 @@ class Shell:
         The splitter follows it, as psql's lexer does. None: not PostgreSQL, or unknown."""
         if not self.db.is_postgres:
             return None
-        from sqlshell.sqltext.serverparams import standard_strings
-
         driver = None
         try:
             if self.held is not None:

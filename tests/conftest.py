@@ -8,9 +8,9 @@ import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
-from support import ShellDriver, require_mysql, require_pg, sqlalchemy_url
+from support import ShellDriver, drop, require_mysql, require_pg, sqlalchemy_url
 
 
 @pytest.fixture(autouse=True)
@@ -71,6 +71,23 @@ def txn_observer(txn_url: str) -> Iterator[Engine]:
     engine = create_engine(sqlalchemy_url(txn_url))
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def pg_observer(pg_url: str) -> Iterator[Engine]:
+    """An independent engine on the PostgreSQL test database: what other connections see."""
+    engine = create_engine(sqlalchemy_url(pg_url))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def txn_table(txn_observer: Engine, table: str) -> Iterator[str]:
+    """A table ``(a int primary key)`` on the ``txn_url`` database, dropped afterwards."""
+    with txn_observer.begin() as conn:
+        conn.execute(text(f"create table {table} (a int primary key)"))
+    yield table
+    drop(txn_observer, table)
 
 
 @pytest.fixture

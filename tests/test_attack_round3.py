@@ -13,21 +13,11 @@ from support import ShellDriver, drop, sqlalchemy_url
 
 
 @pytest.fixture
-def t(txn_observer: Engine, table: str) -> Iterator[str]:
-    with txn_observer.begin() as conn:
+def pg_t(pg_observer: Engine, table: str) -> Iterator[tuple[str, Engine]]:
+    with pg_observer.begin() as conn:
         conn.execute(text(f"create table {table} (a int primary key)"))
-    yield table
-    drop(txn_observer, table)
-
-
-@pytest.fixture
-def pg_t(pg_url: str, table: str) -> Iterator[tuple[str, Engine]]:
-    engine = create_engine(sqlalchemy_url(pg_url))
-    with engine.begin() as conn:
-        conn.execute(text(f"create table {table} (a int primary key)"))
-    yield table, engine
-    drop(engine, table)
-    engine.dispose()
+    yield table, pg_observer
+    drop(pg_observer, table)
 
 
 def rows(engine: Engine, table: str) -> list[int]:
@@ -46,7 +36,7 @@ def connection_mode(shell_driver, url: str, **settings: object) -> ShellDriver:
 
 @pytest.mark.parametrize("typed", [False, True], ids=["one-by-one", "compound"])
 def test_a_second_savepoint_of_the_same_name_keeps_the_first_where_the_server_does(
-    txn_url: str, t: str, txn_observer: Engine, shell_driver, typed: bool
+    txn_url: str, txn_table: str, txn_observer: Engine, shell_driver, typed: bool
 ) -> None:
     """PostgreSQL and SQLite keep both savepoints called ``a`` (RELEASE a releases
     the newer); MariaDB replaces the older. The shell said "savepoints none" and
@@ -55,9 +45,15 @@ def test_a_second_savepoint_of_the_same_name_keeps_the_first_where_the_server_do
     sh = connection_mode(shell_driver, txn_url)
     sh.run("\\begin")
     if typed and txn_url.startswith("postgresql"):
-        sh.run(f"savepoint a\\; insert into {t} values (1)\\; savepoint a\\; insert into {t} values (2)\\; release a;")
+        sh.run(
+            f"savepoint a\\; insert into {txn_table} values (1)\\; savepoint a\\; "
+            f"insert into {txn_table} values (2)\\; release a;"
+        )
     else:
-        sh.run(f"savepoint a;\ninsert into {t} values (1);\nsavepoint a;\ninsert into {t} values (2);\nrelease a;")
+        sh.run(
+            f"savepoint a;\ninsert into {txn_table} values (1);\nsavepoint a;\n"
+            f"insert into {txn_table} values (2);\nrelease a;"
+        )
     assert sh.shell.txn().savepoints == (() if mariadb else ("a",))
     _, err = sh.run("rollback to a;")
     if mariadb:
@@ -65,7 +61,7 @@ def test_a_second_savepoint_of_the_same_name_keeps_the_first_where_the_server_do
     else:
         assert "ERROR" not in err and "no savepoint" not in err, err
     sh.run("\\commit")
-    assert rows(txn_observer, t) == ([1, 2] if mariadb else [])
+    assert rows(txn_observer, txn_table) == ([1, 2] if mariadb else [])
 
 
 # -- PostgreSQL compound lines that hold savepoint commands -------------------------------

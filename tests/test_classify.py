@@ -10,6 +10,8 @@ as one statement is one statement when split again (so pieces() may skip it).
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -183,3 +185,62 @@ def test_a_text_read_as_one_statement_splits_into_itself(text: str, nested: bool
     for stmt in _statements(text, nested):
         if stmt.info.single and "\\" not in stmt.text:
             assert split_texts(stmt.text, dialect, nested) == [stmt.text]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "CREATE TABLE {t}_x (i int)",
+        "ANALYZE TABLE {t}",
+        "CHECK TABLE {t}",
+        "FLUSH TABLES",
+        "CREATE TEMPORARY TABLE {t}_tmp (i int)",
+        "LOAD INDEX INTO CACHE {t}",
+        "CACHE INDEX {t} IN default",
+        "SELECT 1",
+    ],
+)
+def test_mysql_implicit_commit_says_what_mariadb_does(mysql_url: str, statement: str) -> None:
+    """The one list of implicitly committing statements, asked against the
+    server: a row inserted in a transaction survives the ROLLBACK exactly when
+    the classification says the statement committed it (seen from a second
+    connection). The manual lists CACHE INDEX and LOAD INDEX INTO CACHE; MariaDB
+    does not commit on them."""
+    from sqlalchemy import create_engine, text
+
+    table = f"ic_{uuid.uuid4().hex[:8]}"
+    sql = statement.format(t=table)
+    engine = create_engine(mysql_url)
+    try:
+        with engine.connect() as setup:
+            setup.execute(text(f"CREATE TABLE {table} (i int) ENGINE=InnoDB"))
+            setup.commit()
+        with engine.connect() as conn:
+            conn.execute(text(f"INSERT INTO {table} VALUES (1)"))  # SQLAlchemy's connection begins a transaction
+            conn.execute(text(sql)).close()
+            conn.rollback()
+        with engine.connect() as observer:
+            kept = observer.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+        assert bool(kept) is Classification(sql).mysql_implicit_commit(), sql
+    finally:
+        with engine.connect() as cleanup:
+            cleanup.execute(text(f"DROP TABLE IF EXISTS {table}, {table}_x"))
+            cleanup.commit()
+        engine.dispose()
+
+
+def test_why_a_transaction_ended_is_read_from_the_classification() -> None:
+    """``executors.ended.explain`` reads COMMIT / ROLLBACK and MariaDB's implicit
+    commit from the classification (it had its own regexes): a string holding
+    ``;commit`` is no COMMIT, ROLLBACK TO ends nothing, CREATE TEMPORARY does
+    not commit."""
+    from sqlshell.executors.ended import Ended, explain
+
+    assert explain("postgresql", "insert into t values (1); commit", None).outcome is Ended.COMMITTED
+    assert explain("postgresql", "insert into t values (1);\nrollback", None).outcome is Ended.ROLLED_BACK
+    assert explain("postgresql", "select ';commit'", None).outcome is Ended.UNKNOWN
+    assert explain("postgresql", "savepoint a; rollback to a", None).outcome is Ended.UNKNOWN
+    assert explain("mariadb", "create table x (a int)", None).outcome is Ended.COMMITTED
+    assert explain("mariadb", "create temporary table x (a int)", None).outcome is Ended.UNKNOWN
+    failed_commit = explain("postgresql", None, Exception("boom"), ran=["insert into t values (1)", "END"])
+    assert failed_commit.outcome is Ended.ROLLED_BACK

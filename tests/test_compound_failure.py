@@ -10,9 +10,9 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import inspect
 from sqlalchemy.engine import Engine, make_url
-from support import drop, require, run_cli, sqlalchemy_url
+from support import drop, require, run_cli
 
 MODES = ["engine", "connection"]
 
@@ -25,16 +25,9 @@ def psql(pg_url: str, script: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def observer(pg_url: str) -> Iterator[Engine]:
-    engine = create_engine(sqlalchemy_url(pg_url))
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def t(observer: Engine, table: str) -> Iterator[str]:
+def t(pg_observer: Engine, table: str) -> Iterator[str]:
     yield table
-    drop(observer, table)
+    drop(pg_observer, table)
 
 
 def same_as_psql(pg_url: str, mode: str, script: str, code: int = 1) -> str:
@@ -55,12 +48,12 @@ def test_results_before_the_failed_statement_are_shown(pg_url: str, mode: str) -
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_tags_before_the_failed_statement_are_shown(pg_url: str, mode: str, t: str, observer: Engine) -> None:
+def test_tags_before_the_failed_statement_are_shown(pg_url: str, mode: str, t: str, pg_observer: Engine) -> None:
     line = f"create table {t} (a int) \\; insert into {t} values (1), (2) \\; update {t} set a = a \\; select 1/0;\n"
     err = same_as_psql(pg_url, mode, line)
     assert "ERROR: division by zero" in err
     assert psql(pg_url, line).stdout == "CREATE TABLE\nINSERT 0 2\nUPDATE 2\n"
-    assert not inspect(observer).has_table(t)  # the line's implicit transaction was rolled back
+    assert not inspect(pg_observer).has_table(t)  # the line's implicit transaction was rolled back
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -70,10 +63,10 @@ def test_an_error_in_the_first_statement_shows_nothing(pg_url: str, mode: str) -
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_a_line_that_succeeds_shows_every_result(pg_url: str, mode: str, t: str, observer: Engine) -> None:
+def test_a_line_that_succeeds_shows_every_result(pg_url: str, mode: str, t: str, pg_observer: Engine) -> None:
     line = f"select 1 as a \\; create table {t} (a int) \\; insert into {t} values (1) \\; select 2 as b;\n"
     assert same_as_psql(pg_url, mode, f"drop table if exists {t};\n{line}", code=0) == ""
-    assert inspect(observer).has_table(t)
+    assert inspect(pg_observer).has_table(t)
 
 
 def test_inside_a_transaction_the_failure_is_followed(pg_url: str) -> None:
@@ -84,7 +77,7 @@ def test_inside_a_transaction_the_failure_is_followed(pg_url: str) -> None:
     assert "ERROR: division by zero" in err and "the transaction has failed" in err
 
 
-def test_session_mode_runs_a_line_whole_in_its_transaction(pg_url: str, t: str, observer: Engine) -> None:
+def test_session_mode_runs_a_line_whole_in_its_transaction(pg_url: str, t: str, pg_observer: Engine) -> None:
     """Session mode sends a PostgreSQL ``\\;`` line as one string too (it used to
     go through the one-statement path: "cannot insert multiple commands into a
     prepared statement", or only the first result), inside the session's
@@ -102,5 +95,5 @@ def test_session_mode_runs_a_line_whole_in_its_transaction(pg_url: str, t: str, 
     assert run.stdout.startswith(expected + "CREATE TABLE\nINSERT 0 1\n c \n---\n 3\n(1 row)\n\nINSERT 0 1\n")
     assert "division by zero" in run.stderr and "cannot insert multiple commands" not in run.stderr
     assert run.stdout.endswith("CREATE TABLE\nINSERT 0 1\nCOMMIT\n")
-    with observer.connect() as conn:  # the rolled-back line left nothing; the committed one its row
+    with pg_observer.connect() as conn:  # the rolled-back line left nothing; the committed one its row
         assert [r[0] for r in conn.exec_driver_sql(f"select a from {t}")] == [7]

@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from support import count, drop
+from support import count
 
 from sqlshell.database import Database
 from sqlshell.errors import UserError
@@ -42,7 +42,7 @@ def backend(url: str) -> str:
 
 
 @pytest.fixture(params=[Mode.CONNECTION, Mode.SESSION])
-def holder(request: pytest.FixtureRequest, txn_url: str, t: str) -> Iterator[Transactional]:
+def holder(request: pytest.FixtureRequest, txn_url: str, txn_table: str) -> Iterator[Transactional]:
     """A transaction holder of each kind, made as the shell makes it."""
     db = Database(resolve(txn_url))
     db.check()
@@ -55,14 +55,6 @@ def holder(request: pytest.FixtureRequest, txn_url: str, t: str) -> Iterator[Tra
     finally:
         made.close()
         db.dispose()
-
-
-@pytest.fixture
-def t(txn_observer: Engine, table: str) -> Iterator[str]:
-    with txn_observer.begin() as conn:
-        conn.execute(text(f"create table {table} (a int primary key)"))
-    yield table
-    drop(txn_observer, table)
 
 
 def run(ex: Transactional, sql: str) -> str | None:
@@ -159,87 +151,91 @@ def begin_and_write(ex: Transactional, server: Server, table: str, value: int = 
 # -- begin, commit, rollback --------------------------------------------------------------
 
 
-def test_begin_opens_and_commit_ends(holder: Transactional, server: Server, t: str, txn_observer: Engine) -> None:
+def test_begin_opens_and_commit_ends(
+    holder: Transactional, server: Server, txn_table: str, txn_observer: Engine
+) -> None:
     assert holder.snapshot().state is TxnStatus.IDLE and not holder.in_transaction
-    begin_and_write(holder, server, t)
-    assert count(txn_observer, t) == 0  # not yet committed
+    begin_and_write(holder, server, txn_table)
+    assert count(txn_observer, txn_table) == 0  # not yet committed
     assert holder.commit().tag == "COMMIT"
     assert holder.snapshot().state is TxnStatus.IDLE and not holder.in_transaction
     assert server.status() is TxnStatus.IDLE
-    assert count(txn_observer, t) == 1
+    assert count(txn_observer, txn_table) == 1
 
 
-def test_rollback_ends_and_undoes(holder: Transactional, server: Server, t: str, txn_observer: Engine) -> None:
-    begin_and_write(holder, server, t)
+def test_rollback_ends_and_undoes(holder: Transactional, server: Server, txn_table: str, txn_observer: Engine) -> None:
+    begin_and_write(holder, server, txn_table)
     assert holder.rollback().tag == "ROLLBACK"
     assert holder.snapshot().state is TxnStatus.IDLE
     assert server.status() is TxnStatus.IDLE
-    assert count(txn_observer, t) == 0
+    assert count(txn_observer, txn_table) == 0
 
 
-def test_a_second_begin_changes_nothing(holder: Transactional, server: Server, t: str, txn_observer: Engine) -> None:
-    begin_and_write(holder, server, t)
+def test_a_second_begin_changes_nothing(
+    holder: Transactional, server: Server, txn_table: str, txn_observer: Engine
+) -> None:
+    begin_and_write(holder, server, txn_table)
     again = holder.begin()
     assert again.tag == "BEGIN" and again.warnings == [ALREADY_OPEN]
     assert holder.snapshot().state is TxnStatus.OPEN and server.status() is TxnStatus.OPEN
     holder.commit()
-    assert count(txn_observer, t) == 1
+    assert count(txn_observer, txn_table) == 1
 
 
 # -- a statement error -------------------------------------------------------------------
 
 
 def test_a_statement_error_fails_the_transaction_on_postgresql_only(
-    holder: Transactional, server: Server, t: str, txn_observer: Engine
+    holder: Transactional, server: Server, txn_table: str, txn_observer: Engine
 ) -> None:
-    begin_and_write(holder, server, t)
+    begin_and_write(holder, server, txn_table)
     with pytest.raises(DBAPIError):
-        run(holder, f"insert into {t} values (1)")  # duplicate key
+        run(holder, f"insert into {txn_table} values (1)")  # duplicate key
     if server.kind == "postgresql":
         # PostgreSQL aborts the block: nothing runs until a rollback, and COMMIT rolls back
         assert holder.snapshot().state is TxnStatus.FAILED and holder.snapshot().indicator == "!"
         assert server.status() is TxnStatus.FAILED
         ended = holder.commit()
         assert ended.tag == "ROLLBACK" and ended.warnings == [FAILED_NOT_COMMITTED]
-        assert count(txn_observer, t) == 0
+        assert count(txn_observer, txn_table) == 0
     else:
         # SQLite and MariaDB undo the one statement; the transaction goes on
         assert holder.snapshot().state is TxnStatus.OPEN and holder.snapshot().indicator == "*"
         assert server.status() is TxnStatus.OPEN
-        run(holder, f"insert into {t} values (2)")
+        run(holder, f"insert into {txn_table} values (2)")
         assert holder.commit().tag == "COMMIT"
-        assert count(txn_observer, t) == 2
+        assert count(txn_observer, txn_table) == 2
     assert holder.snapshot().state is TxnStatus.IDLE and server.status() is TxnStatus.IDLE
 
 
 def test_rollback_to_a_savepoint_recovers_from_an_error(
-    holder: Transactional, server: Server, t: str, txn_observer: Engine
+    holder: Transactional, server: Server, txn_table: str, txn_observer: Engine
 ) -> None:
-    begin_and_write(holder, server, t)
+    begin_and_write(holder, server, txn_table)
     holder.savepoint("a")
-    run(holder, f"insert into {t} values (2)")
+    run(holder, f"insert into {txn_table} values (2)")
     with pytest.raises(DBAPIError):
-        run(holder, f"insert into {t} values (1)")
+        run(holder, f"insert into {txn_table} values (1)")
     expected = TxnStatus.FAILED if server.kind == "postgresql" else TxnStatus.OPEN
     assert holder.snapshot().state is expected and server.status() is expected
     assert holder.rollback_to("a").tag == "ROLLBACK"
     assert holder.snapshot().state is TxnStatus.OPEN and server.status() is TxnStatus.OPEN
     assert holder.snapshot().savepoints == ("a",)  # like PostgreSQL, the savepoint stays
     holder.commit()
-    assert count(txn_observer, t) == 1  # the row before the savepoint, not the one after
+    assert count(txn_observer, txn_table) == 1  # the row before the savepoint, not the one after
 
 
 # -- savepoint names ---------------------------------------------------------------------
 
 
 def test_savepoint_names_release_and_rollback_to(
-    holder: Transactional, server: Server, t: str, txn_observer: Engine
+    holder: Transactional, server: Server, txn_table: str, txn_observer: Engine
 ) -> None:
-    begin_and_write(holder, server, t)
+    begin_and_write(holder, server, txn_table)
     assert holder.savepoint().tag == "SAVEPOINT"  # sp1: a name is made up
-    run(holder, f"insert into {t} values (2)")
+    run(holder, f"insert into {txn_table} values (2)")
     assert holder.savepoint("b").tag == "SAVEPOINT"
-    run(holder, f"insert into {t} values (3)")
+    run(holder, f"insert into {txn_table} values (3)")
     assert holder.snapshot().savepoints == ("sp1", "b")
     assert holder.rollback_to("sp1").tag == "ROLLBACK"  # undoes 2 and 3, drops b, keeps sp1
     assert holder.snapshot().savepoints == ("sp1",)
@@ -251,15 +247,15 @@ def test_savepoint_names_release_and_rollback_to(
         holder.rollback_to(None)
     assert holder.snapshot().state is TxnStatus.OPEN and server.status() is TxnStatus.OPEN
     holder.commit()
-    assert count(txn_observer, t) == 1
+    assert count(txn_observer, txn_table) == 1
 
 
-def test_commit_and_rollback_forget_the_savepoints(holder: Transactional, server: Server, t: str) -> None:
-    begin_and_write(holder, server, t)
+def test_commit_and_rollback_forget_the_savepoints(holder: Transactional, server: Server, txn_table: str) -> None:
+    begin_and_write(holder, server, txn_table)
     holder.savepoint("a")
     holder.rollback()
     assert holder.snapshot().savepoints == ()
-    begin_and_write(holder, server, t)
+    begin_and_write(holder, server, txn_table)
     holder.savepoint("a")
     holder.commit()
     assert holder.snapshot().savepoints == () and holder.snapshot().state is TxnStatus.IDLE
@@ -269,13 +265,13 @@ def test_commit_and_rollback_forget_the_savepoints(holder: Transactional, server
 
 
 def test_open_work_names_what_discard_drops(
-    holder: Transactional, server: Server, t: str, txn_observer: Engine
+    holder: Transactional, server: Server, txn_table: str, txn_observer: Engine
 ) -> None:
     assert holder.open_work() is None
-    begin_and_write(holder, server, t)
+    begin_and_write(holder, server, txn_table)
     work = holder.open_work()
     assert work  # each level says it in its own words
     assert holder.discard() == work
     assert holder.open_work() is None and holder.snapshot().state is TxnStatus.IDLE
     assert server.status() is TxnStatus.IDLE
-    assert count(txn_observer, t) == 0
+    assert count(txn_observer, txn_table) == 0

@@ -10,24 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from support import Run, drop, run_cli, sqlalchemy_url
+from support import Run, drop, run_cli
 
 from sqlshell.executors import pgpipeline
 
 
 @pytest.fixture
-def observer(pg_url: str) -> Iterator[Engine]:
-    engine = create_engine(sqlalchemy_url(pg_url))
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def t(observer: Engine, table: str) -> Iterator[str]:
+def t(pg_observer: Engine, table: str) -> Iterator[str]:
     yield table
-    drop(observer, table)
+    drop(pg_observer, table)
 
 
 @pytest.fixture
@@ -45,26 +38,26 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     return runs
 
 
-def rows(observer: Engine, t: str) -> list[tuple[object, ...]]:
-    with observer.connect() as conn:
+def rows(pg_observer: Engine, t: str) -> list[tuple[object, ...]]:
+    with pg_observer.connect() as conn:
         return [tuple(r) for r in conn.execute(text(f"select * from {t} order by 1"))]
 
 
 def both(
-    monkeypatch: pytest.MonkeyPatch, observer: Engine, t: str, args: list[str], script: str
+    monkeypatch: pytest.MonkeyPatch, pg_observer: Engine, t: str, args: list[str], script: str
 ) -> tuple[Run, list[tuple[object, ...]], Run, list[tuple[object, ...]]]:
     """The script pipelined, then without the pipeline (each on a fresh table)."""
     setup = f"drop table if exists {t}; create table {t} (id int primary key, note text);"
-    with observer.begin() as conn:
+    with pg_observer.begin() as conn:
         conn.execute(text(setup))
     piped = run_cli(args, input=script)
-    piped_rows = rows(observer, t)
-    with observer.begin() as conn:
+    piped_rows = rows(pg_observer, t)
+    with pg_observer.begin() as conn:
         conn.execute(text(setup))
     monkeypatch.setenv("SQLSHELL_PG_PIPELINE", "off")
     plain = run_cli(args, input=script)
     monkeypatch.delenv("SQLSHELL_PG_PIPELINE")
-    return piped, piped_rows, plain, rows(observer, t)
+    return piped, piped_rows, plain, rows(pg_observer, t)
 
 
 def inserts(t: str, ids: range) -> str:
@@ -72,7 +65,7 @@ def inserts(t: str, ids: range) -> str:
 
 
 def test_runs_are_pipelined_and_show_what_they_showed(
-    pg_url: str, t: str, observer: Engine, sent: list[bool], monkeypatch: pytest.MonkeyPatch
+    pg_url: str, t: str, pg_observer: Engine, sent: list[bool], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     script = (
         inserts(t, range(1, 8))
@@ -83,7 +76,7 @@ def test_runs_are_pipelined_and_show_what_they_showed(
         + f"comment on table {t} is 'x';\n"
         + f"delete from {t} where id = 14;\n"
     )
-    piped, piped_rows, plain, plain_rows = both(monkeypatch, observer, t, [pg_url, "-1"], script)
+    piped, piped_rows, plain, plain_rows = both(monkeypatch, pg_observer, t, [pg_url, "-1"], script)
     assert sent[:2] == [True, True]
     assert (piped.stdout, piped.stderr, piped.code) == (plain.stdout, plain.stderr, plain.code)
     assert piped.code == 0, piped.stderr
@@ -97,10 +90,10 @@ def test_runs_are_pipelined_and_show_what_they_showed(
     ids=["default", "ON_ERROR_STOP", "continue"],
 )
 def test_a_failure_in_the_middle_is_told_as_without_the_pipeline(
-    pg_url: str, t: str, observer: Engine, sent: list[bool], monkeypatch: pytest.MonkeyPatch, options: list[str]
+    pg_url: str, t: str, pg_observer: Engine, sent: list[bool], monkeypatch: pytest.MonkeyPatch, options: list[str]
 ) -> None:
     script = inserts(t, range(1, 6)) + f"insert into {t} values (3, 'again');\n" + inserts(t, range(6, 10))
-    piped, piped_rows, plain, plain_rows = both(monkeypatch, observer, t, [pg_url, "-1", *options], script)
+    piped, piped_rows, plain, plain_rows = both(monkeypatch, pg_observer, t, [pg_url, "-1", *options], script)
     assert False in sent  # the run with the failure was undone and ran again statement by statement
     assert (piped.stdout, piped.stderr, piped.code) == (plain.stdout, plain.stderr, plain.code)
     assert piped.code == 1
@@ -109,10 +102,10 @@ def test_a_failure_in_the_middle_is_told_as_without_the_pipeline(
 
 
 def test_a_notice_in_a_run_keeps_its_place_and_line(
-    pg_url: str, t: str, observer: Engine, sent: list[bool], monkeypatch: pytest.MonkeyPatch
+    pg_url: str, t: str, pg_observer: Engine, sent: list[bool], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     script = inserts(t, range(1, 4)) + f"drop table if exists {t}_none;\n" + inserts(t, range(4, 7))
-    piped, piped_rows, plain, plain_rows = both(monkeypatch, observer, t, [pg_url, "-1"], script)
+    piped, piped_rows, plain, plain_rows = both(monkeypatch, pg_observer, t, [pg_url, "-1"], script)
     assert sent == [False]
     assert (piped.stdout, piped.stderr, piped.code) == (plain.stdout, plain.stderr, plain.code)
     assert "<stdin>:4: NOTICE:" in piped.stderr
@@ -120,19 +113,19 @@ def test_a_notice_in_a_run_keeps_its_place_and_line(
 
 
 def test_statements_outside_the_single_transaction_are_never_pipelined(
-    pg_url: str, t: str, observer: Engine, sent: list[bool]
+    pg_url: str, t: str, pg_observer: Engine, sent: list[bool]
 ) -> None:
-    with observer.begin() as conn:
+    with pg_observer.begin() as conn:
         conn.execute(text(f"create table {t} (id int primary key, note text)"))
     script = inserts(t, range(1, 4)) + f"insert into {t} values (2, 'dup');\n" + inserts(t, range(4, 6))
     r = run_cli([pg_url, "--on-error", "continue"], input=script)
     assert sent == []
     assert r.code == 1
-    assert [row[0] for row in rows(observer, t)] == [1, 2, 3, 4, 5]  # autocommitted, each on its own
+    assert [row[0] for row in rows(pg_observer, t)] == [1, 2, 3, 4, 5]  # autocommitted, each on its own
 
 
 def test_meta_commands_variables_and_conditionals_keep_their_order(
-    pg_url: str, t: str, observer: Engine, sent: list[bool], monkeypatch: pytest.MonkeyPatch
+    pg_url: str, t: str, pg_observer: Engine, sent: list[bool], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     script = (
         inserts(t, range(1, 4))
@@ -147,7 +140,7 @@ def test_meta_commands_variables_and_conditionals_keep_their_order(
         + f"select id from {t} where id > 5 order by id;\n"
         + inserts(t, range(9, 11))
     )
-    piped, piped_rows, plain, plain_rows = both(monkeypatch, observer, t, [pg_url, "-1"], script)
+    piped, piped_rows, plain, plain_rows = both(monkeypatch, pg_observer, t, [pg_url, "-1"], script)
     assert sent and all(sent)
     assert (piped.stdout, piped.stderr, piped.code) == (plain.stdout, plain.stderr, plain.code)
     assert piped.code == 0, piped.stderr

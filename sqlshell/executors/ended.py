@@ -12,46 +12,21 @@ rolled back only where the dialect leaves no doubt.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
 from sqlshell.errors import driver_error, one_line
-from sqlshell.sqltext.classify import classified
+from sqlshell.sqltext.classify import Classification, classified
+from sqlshell.sqltext.pieces import split_texts
 
 if TYPE_CHECKING:
     from sqlshell.sqltext.pieces import Piece
 
-# Statements MySQL/MariaDB commit implicitly (before and after themselves).
-MYSQL_IMPLICIT_COMMIT = frozenset(
-    {
-        "alter",
-        "analyze",
-        "cache",
-        "check",
-        "create",
-        "drop",
-        "flush",
-        "grant",
-        "install",
-        "lock",
-        "optimize",
-        "rename",
-        "repair",
-        "reset",
-        "revoke",
-        "truncate",
-        "uninstall",
-        "unlock",
-    }
-)
 MYSQL_DEADLOCK = 1213  # ER_LOCK_DEADLOCK: InnoDB rolled the whole transaction back
 _MYSQL_ROLLS_BACK = frozenset({MYSQL_DEADLOCK})
 DB_NAMES = {"postgresql": "PostgreSQL", "sqlite": "SQLite", "mysql": "MariaDB", "mariadb": "MariaDB"}
-_TXN_END = re.compile(r"(?:^|;)\s*(commit|end|rollback|abort)\b", re.IGNORECASE)
-_OR_ROLLBACK = re.compile(r"\b(?:or|conflict)\s+rollback\b", re.IGNORECASE)
 
 
 # -- the held connection: the line's classified pieces --------------------------------
@@ -77,7 +52,7 @@ def ended_why(dialect: str, cause: Sequence[Piece], error: BaseException | None,
             return f"{_dialect_name(dialect)} committed the transaction implicitly: {part.label}"
     if error is not None:
         reason = first_line(error)
-        if dialect == "sqlite" and any(_OR_ROLLBACK.search(p.sql) for p in cause):
+        if dialect == "sqlite" and any(p.info.conflict_rollback for p in cause):
             reason = "ON CONFLICT ROLLBACK"
         elif mysql_errno(error) == MYSQL_DEADLOCK:
             reason = "deadlock"
@@ -144,21 +119,22 @@ def explain(dialect: str, sql: str | None, error: BaseException | None, ran: Seq
     compound line's statements up to the one that failed (its last)."""
     who = _product(dialect)
     if error is not None and ran:
-        end = _TXN_END.match(ran[-1])
-        if end is not None and end.group(1).lower() in ("commit", "end"):
+        failed = classified(ran[-1]).txn
+        if failed is not None and failed.action == "commit":
             return Ending(Ended.ROLLED_BACK, f"the COMMIT failed, so {who} rolled the transaction back")
         sql = ";".join(ran[:-1])  # those after the failed one never ran
-    first = classified(sql).verb if sql else ""
+    first = classified(sql) if sql else None
     if dialect in ("mysql", "mariadb"):
-        if first in MYSQL_IMPLICIT_COMMIT:  # the commit comes first: it stands though the statement failed
-            return Ending(Ended.COMMITTED, f"{who} committed the transaction implicitly: {first.upper()}")
+        if first is not None and first.mysql_implicit_commit():  # the commit comes first: it stands
+            return Ending(Ended.COMMITTED, f"{who} committed the transaction implicitly: {first.verb.upper()}")
         if mysql_errno(error) == MYSQL_DEADLOCK:
             return Ending(Ended.ROLLED_BACK, f"{who} rolled the whole transaction back: deadlock")
     if dialect == "sqlite" and error is not None:
         why = one_line(str(driver_error(error)))
         return Ending(Ended.ROLLED_BACK, f"SQLite rolled the transaction back (ON CONFLICT ROLLBACK or RAISE): {why}")
-    verbs = {m.lower() for m in _TXN_END.findall(sql)} if sql else set()
-    commits, rolls = bool(verbs & {"commit", "end"}), bool(verbs & {"rollback", "abort"})
+    texts = split_texts(sql, dialect) if sql else []
+    actions = {txn.action for txn in (Classification(text).txn for text in texts) if txn is not None}
+    commits, rolls = "commit" in actions, "rollback" in actions
     if commits and not rolls:
         return Ending(Ended.COMMITTED, f"{who} committed the transaction: a COMMIT inside the statement")
     if rolls and not commits:

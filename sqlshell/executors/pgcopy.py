@@ -4,16 +4,19 @@ STDOUT`` writes what the server sends to the output, block by block.
 
 Like ``pgstream``, it runs on the DBAPI connection SQLAlchemy holds (in the
 current transaction, if one is open) and reports errors the way SQLAlchemy's
-own execute would.
+own execute would. ``\\copy`` (``commands/copypg``) runs through the same
+cursor and reads a failed line's number the same way.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from sqlshell.cancel import running
 from sqlshell.driverconn import psycopg_of
@@ -30,28 +33,44 @@ def is_copy_out(sql: str) -> bool:
     return classified(sql).copy_to_stdout
 
 
+@contextmanager
+def copy_cursor(conn: Connection, sql: str) -> Iterator[Any]:
+    """A psycopg cursor on the connection SQLAlchemy holds, marked as running (so
+    Ctrl-C cancels it); a driver error comes out as SQLAlchemy's own execute would
+    raise it (a dead connection invalidated)."""
+    dbapi = psycopg_of(conn)
+    cursor = dbapi.cursor()
+    running.started(dbapi)
+    try:
+        yield cursor
+    except Exception as exc:
+        raise wrap_error(conn, sql, exc, cursor) from exc
+    finally:
+        cursor.close()
+
+
+def copy_line(error: Exception) -> int | None:
+    """The data line (1 = the first) the server names in a failed COPY's context, else None."""
+    orig = error.orig if isinstance(error, DBAPIError) else error
+    context = getattr(getattr(orig, "diag", None), "context", None) or ""
+    m = _COPY_LINE.search(context)
+    return int(m.group(1)) if m else None
+
+
 def copy_in(conn: Connection, sql: str, data: str, data_line: int) -> Outcome:
     """Stream ``data`` into ``COPY … FROM STDIN``; a bad data line is named by
     its line number in the input."""
-    dbapi_conn = psycopg_of(conn)
-    cursor = dbapi_conn.cursor()
     echo.sent(conn, sql)
-    running.started(dbapi_conn)
     try:
-        with cursor.copy(sql) as copy:
-            copy.write(data)
-        tag = cursor.statusmessage  # before close() forgets it
-    except Exception as exc:
-        wrapped = wrap_error(conn, sql, exc, cursor)
-        context = getattr(getattr(exc, "diag", None), "context", None) or ""
-        m = _COPY_LINE.search(context)
-        if m and data_line:
-            wrapped.add_note(
-                f"data line {int(m.group(1))} of the COPY, line {data_line + int(m.group(1)) - 1} of the input"
-            )
-        raise wrapped from exc
-    finally:
-        cursor.close()
+        with copy_cursor(conn, sql) as cursor:
+            with cursor.copy(sql) as copy:
+                copy.write(data)
+            tag = cursor.statusmessage  # before close() forgets it
+    except Exception as wrapped:
+        line = copy_line(wrapped)
+        if line is not None and data_line:
+            wrapped.add_note(f"data line {line} of the COPY, line {data_line + line - 1} of the input")
+        raise
     return Outcome(tag=tag)
 
 

@@ -31,7 +31,6 @@ the run: the run is sent, synced and handed on first.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -112,7 +111,6 @@ RUN_STATEMENTS = 500  # statements per pipeline at most
 RUN_BYTES = 256 * 1024  # and bytes of SQL: the results of a run stay far below a socket's buffer
 
 _VERBS = frozenset({"insert", "update", "delete", "create", "drop", "alter", "comment", "grant", "revoke", "truncate"})
-_RETURNING = re.compile(r"\breturning\b", re.IGNORECASE)
 _SAVEPOINT = b"SAVEPOINT sqlshell_pipeline"
 _RELEASE = b"RELEASE SAVEPOINT sqlshell_pipeline"
 _UNDO = b"ROLLBACK TO SAVEPOINT sqlshell_pipeline"
@@ -207,7 +205,7 @@ def _plain(pipeline: Pipeline, stmt: Statement) -> bool:
     if not conditions.active or conditions.last_line:
         return False
     sql, info = stmt.text, stmt.info
-    if info.verb not in _VERBS or "\\" in sql or _RETURNING.search(sql):
+    if info.verb not in _VERBS or "\\" in sql or info.may_return:
         return False
     variables = pipeline.shell.variables
     try:

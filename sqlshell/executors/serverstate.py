@@ -68,8 +68,10 @@ def read(driver_connection: Any, dialect: str, after_error: bool = False) -> Ser
 
 
 def _psycopg(conn: Any) -> ServerTxn:
-    info = getattr(conn, "info", None)
-    status = getattr(info, "transaction_status", None)
+    # libpq's status, read from the PGconn: psycopg's ``info`` builds an object and
+    # an enum on each reading, and this runs after every statement
+    pgconn = getattr(conn, "pgconn", None)
+    status = getattr(pgconn, "transaction_status", None)
     if status is None:
         return ServerTxn.UNKNOWN
     return _PSYCOPG.get(int(status), ServerTxn.UNKNOWN)

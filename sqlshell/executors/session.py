@@ -32,7 +32,7 @@ from sqlshell.database import Database
 from sqlshell.errors import UserError
 from sqlshell.executors.common import run_statement
 from sqlshell.executors.contract import TxnSnapshot, TxnStatus
-from sqlshell.executors.ended import MYSQL_IMPLICIT_COMMIT, rolls_back
+from sqlshell.executors.ended import rolls_back
 from sqlshell.executors.orm import StatementRecorder, Tables, flush_notes, keep_alive, tables_named
 from sqlshell.executors.serverstate import ServerTxn
 from sqlshell.executors.sessiontxn import SessionCommands
@@ -275,7 +275,7 @@ class SessionExecutor(SessionCommands):
         table yet (a SAVEPOINT does not begin one there), so only a statement
         that commits implicitly counts (after an error, read afresh: it may
         have failed before its commit)."""
-        if self.db.dialect in ("mysql", "mariadb") and classified(sql).verb not in MYSQL_IMPLICIT_COMMIT:
+        if self.db.dialect in ("mysql", "mariadb") and not classified(sql).mysql_implicit_commit():
             return False
         return self.server_state(after_error) is ServerTxn.IDLE
 
@@ -284,10 +284,10 @@ class SessionExecutor(SessionCommands):
         implicitly would commit part of the script; refused before it runs."""
         if not self.settings.single_transaction or self.db.dialect not in ("mysql", "mariadb"):
             return
-        verb = classified(sql).verb
-        if verb in MYSQL_IMPLICIT_COMMIT:
+        info = classified(sql)
+        if info.mysql_implicit_commit():
             raise UserError(
-                f"{verb.upper()} is not allowed with --single-transaction: MariaDB commits it implicitly",
+                f"{info.verb.upper()} is not allowed with --single-transaction: MariaDB commits it implicitly",
                 "run it outside the script's transaction",
             )
 

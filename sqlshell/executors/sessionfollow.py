@@ -24,11 +24,12 @@ from sqlalchemy.orm import InstanceState, Session, SessionTransaction
 
 from sqlshell.database import Database
 from sqlshell.executors import serverstate
-from sqlshell.executors.ended import MYSQL_IMPLICIT_COMMIT, Ended, explain, rolls_back
+from sqlshell.executors.ended import Ended, explain, rolls_back
 from sqlshell.executors.serverstate import ServerTxn
 from sqlshell.executors.transactional import TransactionRules
 from sqlshell.output.streams import Output
 from sqlshell.settings import Settings
+from sqlshell.sqltext.classify import classified
 
 LOST_HINT = "\\rollback to acknowledge; the next command uses a new connection"
 
@@ -196,8 +197,8 @@ class SessionFollower(TransactionRules[Nested]):
         before, or the answer to a statement that commits implicitly, counts."""
         if self.db.is_sqlite or self._seen_open or (self.db.is_postgres and sql is not None):
             return True
-        words = sql.split(None, 1) if sql else []
-        return self.db.dialect in ("mysql", "mariadb") and bool(words) and words[0].lower() in MYSQL_IMPLICIT_COMMIT
+        mysql = self.db.dialect in ("mysql", "mariadb")
+        return mysql and sql is not None and classified(sql).mysql_implicit_commit()
 
     def _begun_hint(self) -> list[str]:
         if self._hinted or self.explicit:

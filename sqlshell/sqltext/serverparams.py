@@ -16,15 +16,18 @@ from typing import Any
 
 def standard_strings(driver_connection: Any) -> bool | None:
     """psycopg: is ``standard_conforming_strings`` on? None when unknown
-    (another driver, a closed connection, a server that does not report it)."""
-    info = getattr(driver_connection, "info", None)
-    reader = getattr(info, "parameter_status", None)
+    (another driver, a closed connection, a server that does not report it).
+    Read from libpq itself (``PGconn.parameter_status``, one C call): the
+    splitter asks before every statement, and psycopg's ``info`` builds an
+    object and looks the client encoding up on each reading."""
+    pgconn = getattr(driver_connection, "pgconn", None)
+    reader = getattr(pgconn, "parameter_status", None)
     if reader is None:
         return None
     try:
-        value = reader("standard_conforming_strings")
+        value = reader(b"standard_conforming_strings")
     except Exception:  # psycopg.OperationalError: the connection is closed
         return None
     if value is None:
         return None
-    return str(value).lower() == "on"
+    return bytes(value).lower() == b"on"

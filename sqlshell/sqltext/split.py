@@ -214,9 +214,10 @@ class Splitter(Scanner):
 
     def _finish_sql(
         self, buf: str, st: ScanState, stmt_end: int, terminator: tuple[int, int] | None
-    ) -> Iterator[Statement]:
+    ) -> list[Statement]:
         """The meta-commands met inside a finished statement, then the statement,
-        classified; a COPY … FROM STDIN waits for its data lines instead."""
+        classified; a COPY … FROM STDIN waits for its data lines instead.
+        (A list, not a generator: it runs once per statement.)"""
         text, new_metas = self._assemble(buf, st, stmt_end)
         info = Classification(text, not st.joined, st.verb)
         copy = False
@@ -231,14 +232,13 @@ class Splitter(Scanner):
         if copy:
             self._copy = CopyData(text, st.line, terminator_text, stmt_end, info=info)
             self._consume(stmt_end)
-            yield from new_metas
-            return
+            return new_metas
         self._consume(terminator[1] if terminator else stmt_end)
-        yield from new_metas
         # Nothing but comments (psql would send them, the server would do
         # nothing; "/* c */ \g" does not re-run the previous query).
         if not self._blank(text):
-            yield Statement(Kind.SQL, text, st.line, terminator_text, _info=info)
+            new_metas.append(Statement(Kind.SQL, text, st.line, terminator_text, _info=info))
+        return new_metas
 
     def _blank(self, text: str) -> bool:
         """True when ``text`` holds nothing but blanks, ``;`` and complete comments."""
