@@ -249,7 +249,7 @@ def _run(
     from sqlshell.scriptrun import run_script, stopped
     from sqlshell.state import Shell
 
-    settings.interactive = not script and sys.stdin.isatty() and sys.stdout.isatty()
+    settings.interactive = not script and sys.stdin.isatty() and sys.stdout is not None and sys.stdout.isatty()
     out = Output(prefs=settings)
     db = _database(url_text, server, settings, ask_password, out)
     if db is None:
@@ -322,6 +322,8 @@ def main() -> None:
             raise
         code = exc.code if isinstance(exc.code, int) else 1
         for stream in (sys.stdout, sys.stderr):
+            if stream is None:  # closed before the start (>&-): nothing to flush
+                continue
             try:
                 stream.flush()
             except (OSError, ValueError):  # nobody reads it any more (| head): as Python's own exit would

@@ -71,7 +71,7 @@ def stopped(shell: Shell, exc: BrokenPipeError | InputError) -> ExitStatus:
 
 def _progress(shell: Shell, script: list[ScriptStep], stack: ExitStack) -> Progress | None:
     """A progress line when standard error is a terminal (and not -q)."""
-    if shell.settings.quiet or not sys.stderr.isatty():
+    if shell.settings.quiet or sys.stderr is None or not sys.stderr.isatty():
         return None
     from sqlshell.output.progress import Progress
 

@@ -60,15 +60,25 @@ def _write_table(m: Measured, spill: Spill, opts: RenderOptions, write: Write) -
 
 
 def _write_header(names: Sequence[str], widths: Sequence[int], write: Write) -> None:
+    """psql's header: each name centred over its column; a name of several lines
+    takes several header lines, each but its last ended by ``+``."""
     if not names:
         write("--\n")
         return
-    parts = []
-    for name, w in zip(names, widths, strict=False):
-        gap = w - display_width(name)
-        left = gap // 2
-        parts.append(" " * left + name + " " * (gap - left))
-    write(" " + " | ".join(parts) + " \n")
+    parts = [n.split("\n") for n in names]
+    last = len(parts) - 1
+    for k in range(max(map(len, parts))):
+        line = []
+        for j, (p, w) in enumerate(zip(parts, widths, strict=False)):
+            if k < len(p):
+                gap = w - display_width(p[k])
+                line.append(" " + " " * (gap // 2) + p[k] + " " * (gap - gap // 2))
+                line.append("+" if k < len(p) - 1 else " ")
+            else:
+                line.append(" " * (w + 2))
+            if j < last:
+                line.append("|")
+        write("".join(line) + "\n")
     write("-" + "-+-".join("-" * w for w in widths) + "-\n")
 
 

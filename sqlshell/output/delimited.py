@@ -25,6 +25,8 @@ def render_unaligned(
     names = [c.name for c in columns]
     count = 0
     if opts.expanded:
+        if not names:  # psql writes nothing for rows of no fields, not even the lines between them
+            return sum(len(batch) for batch in batches)
         for batch in batches:
             out = []
             for row in batch:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from sqlshell.output.cells import column_cells, display_width, visible
+from sqlshell.output.cells import cell_width, column_cells, visible
 from sqlshell.output.options import RenderOptions
 from sqlshell.output.values import is_numeric
 from sqlshell.results import Column
@@ -107,5 +107,5 @@ def measure(
         any_multiline |= multiline
         spill.add(cells, multiline, ascii_)
     right = [bool(n) if n is not None else seen[i] for i, n in enumerate(numeric)]
-    widths = [max(display_width(n), w) for n, w in zip(names, data_widths, strict=True)]
+    widths = [max(cell_width(n), w) for n, w in zip(names, data_widths, strict=True)]  # a name's widest line
     return Measured(names, widths, data_widths, right, count, any_multiline)

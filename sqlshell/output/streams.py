@@ -6,9 +6,13 @@ REPL hand in their own."""
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
+import os
 import sys
-from typing import TYPE_CHECKING, Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO, cast
 
+from sqlshell.errors import UserError
 from sqlshell.urls import scrub_secrets
 
 if TYPE_CHECKING:
@@ -27,10 +31,27 @@ class _Loud:
     quiet = False
 
 
+class Closed(io.TextIOBase):
+    """Standard output or error that was closed before the shell started
+    (``>&-``: Python's ``sys.stdout`` is None). Writing fails as writing to a
+    closed descriptor does, and the failure is told in words (psql: "could not
+    print result table: Bad file descriptor"); messages for a closed stderr are
+    lost, as psql's are."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        super().__init__()
+        self._quiet = quiet
+
+    def write(self, text: str) -> int:
+        if self._quiet:
+            return len(text)
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+
 class Output:
     def __init__(self, stdout: TextIO | None = None, stderr: TextIO | None = None, prefs: Prefs | None = None) -> None:
-        self.stdout = stdout or sys.stdout
-        self.stderr = stderr or sys.stderr
+        self.stdout = stdout or sys.stdout or cast("TextIO", Closed())
+        self.stderr = stderr or sys.stderr or cast("TextIO", Closed(quiet=True))
         self.prefs: Prefs = prefs or _Loud()  # read, never copied: one value for -q
         self._file: TextIO | None = None  # \o FILE
         self.status: Progress | None = None  # a progress line on stderr, erased before messages
@@ -46,7 +67,12 @@ class Output:
 
     def write(self, text: str) -> None:
         """Result text: rows, tags, footers, listings."""
-        self.results.write(text)
+        try:
+            self.results.write(text)
+        except BrokenPipeError:
+            raise  # nobody reads them any more: the caller stops quietly
+        except OSError as exc:
+            raise UserError(f"cannot write the results: {exc.strerror or exc}") from exc
 
     def _err(self, line: str) -> None:
         if self.status is not None:
