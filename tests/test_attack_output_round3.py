@@ -16,8 +16,6 @@ from pathlib import Path
 import pytest
 from support import require, require_pg
 
-FLOAT_NOTE = "float4/float8 arrive parsed by psycopg and print as Python's repr; executors/pgstream.py"
-
 
 def _need_psql() -> str:
     url = require_pg()
@@ -137,7 +135,6 @@ def test_a_full_stdout_is_said_in_words(tmp_path: Path, how: str) -> None:
 # -- floating-point values -------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=FLOAT_NOTE)
 def test_floats_are_spelled_as_the_server_spells_them(tmp_path: Path) -> None:
     """``select 1e10::float8, 1::float8, 1e10::real``: psql shows ``10000000000``,
     ``1`` and ``1e+10``; sqlshell showed ``10000000000.0``, ``1.0`` and

@@ -20,13 +20,9 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from sqlshell.cancel import running
-from sqlshell.executors.pgstream import wrap_error
+from sqlshell.executors.pgstream import TEXT_OIDS, wrap_error
 from sqlshell.output.values import PG_JSON_OIDS, PG_NUMERIC_OIDS
 from sqlshell.results import Column, Outcome
-
-# numeric, timestamp(tz), date, time(tz), interval: the server's own text, as
-# single statements show them (pgstream)
-_TEXT_OIDS = (1700, 1114, 1184, 1082, 1083, 1266, 1186)
 
 
 def run_compound(conn: Connection, sql: str, outcomes: list[Outcome] | None = None) -> list[Outcome]:
@@ -40,7 +36,7 @@ def run_compound(conn: Connection, sql: str, outcomes: list[Outcome] | None = No
         conn.engine.logger.info("%s", sql)
     running.started(dbapi)  # what Ctrl-C cancels
     cursor = _keeping_cursor()(dbapi)
-    for oid in _TEXT_OIDS:
+    for oid in TEXT_OIDS:  # the server's own text, as single statements show them
         cursor.adapters.register_loader(oid, TextLoader)
     outcomes = [] if outcomes is None else outcomes
     try:

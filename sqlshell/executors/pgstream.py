@@ -197,16 +197,18 @@ def _stream_cursor() -> Any:
     return chosen
 
 
-# numeric, timestamp, timestamptz, date, time, timetz, interval: shown as the
-# server writes them (psql-exact), and not parsed into Python objects only to be
-# formatted back: on a big result that is most of the client's work.
-_TEXT_OIDS = (1700, 1114, 1184, 1082, 1083, 1266, 1186)
+# numeric, real, double precision, timestamp, timestamptz, date, time, timetz,
+# interval: shown as the server writes them (psql-exact: a float8 1e10 is
+# "10000000000", a real 1e10 "1e+10", where Python's float would print
+# "10000000000.0"), and not parsed into Python objects only to be formatted
+# back: on a big result that is most of the client's work.
+TEXT_OIDS = (1700, 700, 701, 1114, 1184, 1082, 1083, 1266, 1186)
 
 
 def _load_as_text(cursor: Any) -> None:
     from psycopg.types.string import TextLoader
 
-    for oid in _TEXT_OIDS:
+    for oid in TEXT_OIDS:
         cursor.adapters.register_loader(oid, TextLoader)
 
 
