@@ -78,10 +78,23 @@ _SPECIAL = frozenset(
 
 def sender(stmt: Statement) -> Sender | None:
     """The sender for a statement ended by (or a line holding only) one of these commands."""
-    text = stmt.terminator if stmt.kind is Kind.SQL else stmt.text
-    if not text:
+    if stmt.kind is Kind.SQL:
+        return _SENDERS.get(stmt.terminator.split(maxsplit=1)[0]) if stmt.terminator else None
+    if not stmt.text:
         return None
-    return _SENDERS.get(text.split(maxsplit=1)[0])
+    name = stmt.text.split(maxsplit=1)[0]
+    return _SENDERS.get(name) or _AGAIN.get(name)
+
+
+def again(pipeline: Runner, stmt: Statement) -> bool:
+    """``\\g [FILE]`` / ``\\gx [FILE]`` on a line of their own: psql sends its
+    query buffer, which after a statement ran is that statement again. Ended by
+    the same command, so the file and the expanded display apply as usual."""
+    shell = pipeline.shell
+    name = stmt.text.split(maxsplit=1)[0]
+    if not shell.last_sql:
+        return pipeline.fail(stmt, f"{name} cannot be used with an empty query (write the query, then {name})")
+    return pipeline.execute(Statement(Kind.SQL, shell.last_sql, stmt.line, terminator=stmt.text.strip()))
 
 
 def is_watch(stmt: Statement) -> bool:
@@ -233,3 +246,4 @@ def watch(pipeline: Runner, stmt: Statement) -> bool:
 
 
 _SENDERS: dict[str, Sender] = {"\\gset": gset, "\\gexec": gexec, "\\watch": watch}
+_AGAIN: dict[str, Sender] = {"\\g": again, "\\gx": again}  # only alone: after SQL they are plain terminators

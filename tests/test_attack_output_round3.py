@@ -170,15 +170,16 @@ def test_column_names_of_several_lines_are_laid_out_as_psql_does(tmp_path: Path,
 # -- \g without a statement ------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="the splitter (sqltext/scanner.py) reads a lone \\g as a meta-command")
 def test_a_lone_g_sends_the_previous_statement_again(tmp_path: Path) -> None:
     """``select 1;`` then ``\\g`` on a line of its own: psql sends the last
     statement again (its query buffer); sqlshell said "unknown meta-command \\g",
     which is not true: sqlshell knows \\g, as a terminator."""
     url = _need_psql()
-    psql, mine = _both("select 1 as a;\n\\g\n\\gx\n", url, tmp_path)
+    out = tmp_path / "g.txt"
+    psql, mine = _both("select 1 as a;\n\\g\n\\gx\n\\g " + str(out) + "\n", url, tmp_path)
     assert psql.returncode == mine.returncode == 0, mine.stderr
     assert mine.stdout == psql.stdout
+    assert out.read_text() == " a \n---\n 1\n(1 row)\n\n"  # (sqlshell ran second: its file)
 
 
 # -- \copy … to pstdout under \o -------------------------------------------------------
