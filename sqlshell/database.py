@@ -293,7 +293,8 @@ def _pg_standard_strings(dbapi_connection: Any) -> bool | None:
 def _stderr_line(text: str) -> None:
     import sys
 
-    sys.stderr.write(text + "\n")
+    if sys.stderr is not None:  # (closed: 2>&-) the echo and notices are lost, the results are not
+        sys.stderr.write(text + "\n")
 
 
 def _mark_checkin(dbapi_connection: Any, record: Any) -> None:

@@ -151,11 +151,10 @@ class Pipeline:
                 consume(outcome)
         finally:
             outcome.close()  # a half-read result lets go of its cursor before the connection does
-        for text, stream in ((outcome.stdout, out.stdout), (outcome.stderr, out.stderr)):
-            if text:
-                out.flush()
-                stream.write(text)
-                stream.flush()
+        if outcome.stdout:
+            out.verbatim(outcome.stdout)
+        if outcome.stderr:
+            out.verbatim(outcome.stderr, stderr=True)
 
     def _tell(self, outcome: Outcome) -> None:
         """The outcome's lines for the user: the server's, psql's answers, the shell's notes."""

@@ -99,7 +99,6 @@ def test_a_closed_stderr_loses_the_messages_not_the_results() -> None:
     assert (r.returncode, r.stdout) == (1, " a \n---\n 1\n(1 row)\n\n")
 
 
-@pytest.mark.xfail(strict=True, reason="database.py's _stderr_line writes to sys.stderr, None when closed")
 def test_echo_with_a_closed_stderr_still_runs() -> None:
     """``--echo`` with standard error closed: the echo lines are lost, the results are not."""
     url = require_pg()
@@ -107,7 +106,6 @@ def test_echo_with_a_closed_stderr_still_runs() -> None:
     assert (r.returncode, r.stdout) == (0, " a \n---\n 1\n(1 row)\n\n")
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline.py writes \\echo text to stdout itself; names the OSError")
 def test_echo_into_a_closed_stdout_is_said_in_words() -> None:
     """``\\echo hi >&-``: sqlshell said "OSError: [Errno 9] Bad file descriptor"."""
     url = require_pg()

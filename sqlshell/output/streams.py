@@ -74,6 +74,20 @@ class Output:
         except OSError as exc:
             raise UserError(f"cannot write the results: {exc.strerror or exc}") from exc
 
+    def verbatim(self, text: str, stderr: bool = False) -> None:
+        """Text a meta-command hands back as it is (``\\echo`` on standard output,
+        ``\\warn`` on standard error), after the results so far; a stream that
+        cannot be written is said in words, as for results."""
+        stream = self.stderr if stderr else self.stdout
+        self.flush()
+        try:
+            stream.write(text)
+            stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise UserError(f"cannot write the results: {exc.strerror or exc}") from exc
+
     def _err(self, line: str) -> None:
         if self.status is not None:
             self.status.clear()
