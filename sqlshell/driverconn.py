@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DBAPIError
 
 if TYPE_CHECKING:
     import psycopg
@@ -45,3 +46,21 @@ def sqlite_of(conn: Connection) -> sqlite3.Connection:
     if not isinstance(found, sqlite3.Connection):
         raise TypeError(f"not a sqlite3 connection: {type(found).__name__}")
     return found
+
+
+def as_sqlalchemy_error(
+    conn: Connection, sql: str, exc: Exception, cursor: Any, driver_error: type[Exception]
+) -> Exception:
+    """A driver error raised on a path that talks to the driver directly (COPY,
+    streaming, SQLite's direct execute), as SQLAlchemy's own execute would have
+    raised it: wrapped in ``DBAPIError``, and a dead connection invalidated, so
+    the error handling above sees one kind of error whichever path ran."""
+    if not isinstance(exc, driver_error):
+        return exc
+    # SQLAlchemy 2.1 types the error as its own DB-API protocol class, which the
+    # drivers' classes do not name (2.0 typed it as Exception); it is one at runtime.
+    dbapi_conn = conn.connection.dbapi_connection  # (None if something invalidated it already)
+    lost = conn.dialect.is_disconnect(exc, dbapi_conn, cursor)  # type: ignore[arg-type, unused-ignore]
+    if lost:
+        conn.invalidate(exc)
+    return DBAPIError.instance(sql, None, exc, driver_error, connection_invalidated=lost)

@@ -29,10 +29,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
 
 from sqlshell.cancel import running
-from sqlshell.driverconn import psycopg_of
+from sqlshell.driverconn import as_sqlalchemy_error, psycopg_of
 from sqlshell.output import echo
 from sqlshell.output.values import PG_JSON_OIDS, PG_NUMERIC_ARRAY_OIDS, PG_NUMERIC_OIDS
 from sqlshell.results import Column, Outcome
@@ -236,16 +235,7 @@ def _batches(
 
 
 def wrap_error(conn: Connection, sql: str, exc: Exception, cursor: Any) -> Exception:
-    """The driver error as SQLAlchemy would have raised it from its own execute
-    (and a dead connection invalidated, as SQLAlchemy would have done)."""
+    """A psycopg error as SQLAlchemy would have raised it from its own execute."""
     import psycopg
 
-    if not isinstance(exc, psycopg.Error):
-        return exc
-    dbapi_conn = conn.connection.dbapi_connection
-    # SQLAlchemy 2.1 types the error as its own DB-API protocol class, which
-    # psycopg.Error does not name (2.0 typed it as Exception); it is one at runtime.
-    lost = conn.dialect.is_disconnect(exc, dbapi_conn, cursor)  # type: ignore[arg-type, unused-ignore]
-    if lost:
-        conn.invalidate(exc)
-    return DBAPIError.instance(sql, None, exc, psycopg.Error, connection_invalidated=lost)
+    return as_sqlalchemy_error(conn, sql, exc, cursor, psycopg.Error)

@@ -21,10 +21,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
 
 from sqlshell.cancel import running
-from sqlshell.driverconn import sqlite_of
+from sqlshell.driverconn import as_sqlalchemy_error, sqlite_of
 from sqlshell.output import echo
 from sqlshell.results import Column, Outcome
 from sqlshell.sqltext.tags import derive_tag
@@ -44,7 +43,7 @@ def execute(conn: Connection, sql: str, batch_size: int) -> Outcome:
     try:
         cursor.execute(sql)
     except Exception as exc:
-        raise _wrap_error(conn, sql, exc, cursor) from exc
+        raise as_sqlalchemy_error(conn, sql, exc, cursor, sqlite3.Error) from exc
     description = cursor.description
     if description is None:
         running.connection = None
@@ -80,17 +79,6 @@ def _batches(
             counter[0] += len(batch)
             yield batch
     except Exception as exc:
-        raise _wrap_error(conn, sql, exc, cursor) from exc
+        raise as_sqlalchemy_error(conn, sql, exc, cursor, sqlite3.Error) from exc
     finally:
         running.connection = None
-
-
-def _wrap_error(conn: Connection, sql: str, exc: Exception, cursor: Any) -> Exception:
-    """The driver error as SQLAlchemy's own execute would have raised it."""
-    if not isinstance(exc, sqlite3.Error):
-        return exc
-    dbapi_conn = conn.connection.dbapi_connection
-    lost = conn.dialect.is_disconnect(exc, dbapi_conn, cursor)  # type: ignore[arg-type, unused-ignore]
-    if lost:
-        conn.invalidate(exc)
-    return DBAPIError.instance(sql, None, exc, sqlite3.Error, connection_invalidated=lost)
