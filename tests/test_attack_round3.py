@@ -460,3 +460,22 @@ def test_commit_after_the_idle_in_transaction_timeout_says_rolled_back(
     assert "nothing was committed" in err, err
     assert sh.shell.txn().state == "idle"
     assert rows(observer, t) == []
+
+
+def test_the_idle_timeout_is_recognised_without_its_sqlstate() -> None:
+    """When COMMIT meets the socket the server already closed, libpq reports the
+    server's FATAL text with no SQLSTATE ("consuming input failed: terminating
+    connection due to idle-in-transaction timeout"): CI saw that path say
+    "cannot be known". Real psycopg error objects, as the driver raises them."""
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    from sqlshell.executors.ended import closed_while_idle
+
+    text_only = psycopg.OperationalError(
+        "consuming input failed: terminating connection due to idle-in-transaction timeout\n"
+        "server closed the connection unexpectedly"
+    )
+    assert closed_while_idle(OperationalError("COMMIT", None, text_only))
+    assert closed_while_idle(text_only)
+    assert not closed_while_idle(psycopg.OperationalError("consuming input failed: server closed the connection"))

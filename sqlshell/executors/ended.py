@@ -79,8 +79,17 @@ CLOSED_WHILE_IDLE = (
 
 def closed_while_idle(error: BaseException) -> bool:
     """PostgreSQL's idle_in_transaction_session_timeout (SQLSTATE 25P03): the
-    server ended the connection, and its transaction, before the command came."""
-    return getattr(driver_error(error), "sqlstate", None) == "25P03"
+    server ended the connection, and its transaction, before the command came.
+
+    The SQLSTATE arrives only when libpq read the server's FATAL message as a
+    result; when the command met the closed socket first, libpq reports it as
+    "consuming input failed: terminating connection due to idle-in-transaction
+    timeout" with no SQLSTATE, so the server's own words are read too."""
+    orig = driver_error(error)
+    return getattr(orig, "sqlstate", None) == "25P03" or _IDLE_TIMEOUT in str(orig)
+
+
+_IDLE_TIMEOUT = "terminating connection due to idle-in-transaction timeout"  # PostgreSQL's FATAL text
 
 
 def rolls_back(error: BaseException | None) -> bool:
