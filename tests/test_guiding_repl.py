@@ -45,7 +45,7 @@ def test_continuation_prompt_says_what_is_open(repl: Repl) -> None:
     repl.send("\x03")  # Ctrl-C: nothing ran
     repl.type_until("copy t from stdin;\r1\r", "copy t from stdin;\n1\n")
     assert _continuation(repl, 1) == _continuation(repl, 2) == "          data> "
-    repl.send("\x03")
+    repl.line("\x03")  # its new prompt waited for, so the next wait is for the statement's
     repl.line("select 1 as a;\r")
     assert _continuation(repl, 1) == "             -> "  # a fresh statement
     repl.send("\\q\r")
@@ -82,9 +82,8 @@ def test_help_quit_and_exit_as_psql_11(repl: Repl) -> None:
     repl.until(lambda: "Use \\q to quit." in repl.stderr.getvalue(), "no quit hint")
     repl.type_until("help\r", "select\nquit\nhelp\n")
     repl.until(lambda: "Use \\? for help or press Ctrl-C" in repl.stderr.getvalue(), "no help hint")
-    repl.send("\x03")  # Ctrl-C clears the input
-    repl.line(" quit\r")  # indented: not the word (an unfinished statement)
-    assert repl.buffer == " quit\n"
+    repl.line("\x03")  # Ctrl-C clears the input (waited for: its new prompt must not be taken for the next)
+    repl.type_until(" quit\r", " quit\n")  # indented: not the word (an unfinished statement)
     repl.send("\x03")
     repl.send("EXIT;\r")
     assert repl.finish() == 0

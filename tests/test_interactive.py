@@ -120,7 +120,7 @@ def test_completion_follows_connect(repls: list[Repl], tmp_path: Path) -> None:
     engine.dispose()
     repl = start(repls, f"sqlite:///{tmp_path}/first.sqlite3")
     repl.type_until("select * from only\t", "select * from only")  # not on the first database
-    repl.send("\x03")
+    repl.line("\x03")  # its new prompt waited for, so the next wait is for \connect's
     repl.line(f"\\connect {other}\r")
     repl.type_until("select * from only\t", "select * from only_there")
     repl.send("\x03\\q\r")
