@@ -256,7 +256,9 @@ def test_lost_connection_under_a_savepoint_command(pg_url: str, command: str, sh
 # -- 5. Ctrl-C during a slow COMMIT -----------------------------------------------------------------
 
 
-def test_ctrl_c_during_a_slow_commit_says_what_happened(pg_url: str, table: str, shell_driver) -> None:
+def _slow_commit_table(pg_url: str, table: str) -> Engine:
+    """``table`` whose COMMIT takes 5 s (a deferred trigger sleeps), and an
+    engine to look at it from outside the shell."""
     from sqlalchemy import create_engine
     from support import sqlalchemy_url
 
@@ -275,6 +277,11 @@ def test_ctrl_c_during_a_slow_commit_says_what_happened(pg_url: str, table: str,
                 f"initially deferred for each row execute function {table}_slow()"
             )
         )
+    return observer
+
+
+def test_ctrl_c_during_a_slow_commit_says_what_happened(pg_url: str, table: str, shell_driver) -> None:
+    observer = _slow_commit_table(pg_url, table)
     try:
         sh = shell_driver(pg_url)
         sh.run(f"\\mode connection\n\\begin\ninsert into {table} values (1);")
@@ -379,24 +386,7 @@ def test_lost_connection_in_a_script_exits_1_with_one_line(pg_url: str) -> None:
 
 
 def test_connection_lost_during_commit_says_it_cannot_be_known(pg_url: str, table: str, shell_driver) -> None:
-    from sqlalchemy import create_engine
-    from support import sqlalchemy_url
-
-    observer = create_engine(sqlalchemy_url(pg_url))
-    with observer.begin() as conn:
-        conn.execute(text(f"create table {table} (a int)"))
-        conn.execute(
-            text(
-                f"create function {table}_slow() returns trigger language plpgsql "
-                "as $$ begin perform pg_sleep(5); return null; end $$"
-            )
-        )
-        conn.execute(
-            text(
-                f"create constraint trigger {table}_at_commit after insert on {table} "
-                f"initially deferred for each row execute function {table}_slow()"
-            )
-        )
+    observer = _slow_commit_table(pg_url, table)
     try:
         sh = shell_driver(pg_url)
         sh.run(f"\\mode connection\n\\begin\ninsert into {table} values (1);")
